@@ -1,0 +1,198 @@
+"""ClerkChatClient: the generated AuthenticatedClient with safe defaults.
+
+A subclass, so every generated operation function accepts it. The key is kept as a `Secret` and
+put on requests by the transport, never in the client's default headers; each httpx client gets
+a `ClerkTransport` wrapped around a real transport configured with the caller's TLS and pool
+settings (httpx ignores `verify` and friends once `transport=` is given).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import ssl
+from typing import Any, Self
+
+import httpx
+
+from . import _settings
+from ._clock import Clock, SystemClock
+from ._credentials import KeyStamp
+from ._exceptions import InsecureBaseURLError, MissingAPIKeyError
+from ._rate_gate import RateLimitGate
+from ._redaction import Secret
+from ._retry_policy import RetrySettings
+from ._transport import AsyncClerkTransport, CallPolicy, ClerkTransport
+from .client import AuthenticatedClient
+
+API_KEY_ENV = "CLERK_CHAT_API_KEY"
+BASE_URL_ENV = "CLERK_CHAT_BASE_URL"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# httpx_args that configure the connection rather than the client: they go to the inner transport.
+_TRANSPORT_ARGS = ("cert", "http1", "http2", "limits", "proxy", "trust_env", "local_address", "uds")
+
+
+class ClerkChatClient(AuthenticatedClient):
+    """Client for the Clerk Chat Public API.
+
+    Args:
+        api_key: defaults to the `CLERK_CHAT_API_KEY` environment variable.
+        base_url: defaults to `CLERK_CHAT_BASE_URL`, else the spec's first server.
+        max_retries: retries after the first attempt (429, connection failures, and for
+            idempotent requests 408/502/503/504 and read timeouts).
+        max_retry_wait: a server-requested wait longer than this is not slept; the call raises
+            `RateLimitError` with `retry_after` at once.
+        total_timeout: seconds one call may take, every attempt and wait included (None: no cap).
+        timeout: per-attempt httpx timeout.
+        raise_on_error: raise `APIStatusError` subclasses for statuses >= 400 (False: the
+            generated behaviour, `*_detailed` return the response).
+        allow_insecure_http: permit a plain `http://` base URL that is not this machine.
+        clock: time, sleep and randomness for the retry loop (tests).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        max_retries: int = 2,
+        max_retry_wait: float = 60.0,
+        total_timeout: float | None = 120.0,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        raise_on_error: bool = True,
+        allow_insecure_http: bool = False,
+        headers: dict[str, str] | None = None,
+        cookies: dict[str, str] | None = None,
+        verify_ssl: str | bool | ssl.SSLContext = True,
+        follow_redirects: bool = True,
+        raise_on_unexpected_status: bool = False,
+        httpx_args: dict[str, Any] | None = None,
+        clock: Clock | None = None,
+        _gate: RateLimitGate | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise MissingAPIKeyError(f"no API key: pass api_key=... to ClerkChatClient or set {API_KEY_ENV}")
+        url = base_url or os.environ.get(BASE_URL_ENV) or _settings.DEFAULT_BASE_URL
+        _refuse_insecure(httpx.URL(url), allow_insecure_http)
+        self._options: dict[str, Any] = {
+            "max_retries": max_retries,
+            "max_retry_wait": max_retry_wait,
+            "total_timeout": total_timeout,
+            "timeout": timeout,
+            "raise_on_error": raise_on_error,
+            "allow_insecure_http": allow_insecure_http,
+            "headers": dict(headers or {}),
+            "cookies": dict(cookies or {}),
+            "verify_ssl": verify_ssl,
+            "follow_redirects": follow_redirects,
+            "raise_on_unexpected_status": raise_on_unexpected_status,
+            "httpx_args": dict(httpx_args or {}),
+            "clock": clock,
+        }
+        self._api_key = Secret(key)
+        self._policy = CallPolicy(
+            settings=RetrySettings(max_retries=max_retries, max_retry_wait=max_retry_wait, total_timeout=total_timeout),
+            gate=_gate or RateLimitGate(),
+            clock=clock or SystemClock(),
+            raise_on_error=raise_on_error,
+        )
+        super().__init__(
+            base_url=url,
+            token="",  # the key lives in self._api_key; the generated header injection is bypassed
+            prefix="",
+            auth_header_name=_settings.API_KEY_NAME,
+            cookies=dict(cookies or {}),
+            headers=dict(headers or {}),
+            timeout=timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout),
+            verify_ssl=verify_ssl,
+            follow_redirects=follow_redirects,
+            raise_on_unexpected_status=raise_on_unexpected_status,
+            httpx_args=dict(httpx_args or {}),
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._policy.settings.max_retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r}, max_retries={self.max_retries})"
+
+    __str__ = __repr__
+
+    def with_options(self, **changes: Any) -> Self:
+        """A configured copy (the original is unchanged); it shares this client's rate-limit gate."""
+        unknown = set(changes) - set(self._options) - {"api_key", "base_url"}
+        if unknown:
+            raise TypeError(f"with_options() got unknown options: {', '.join(sorted(unknown))}")
+        options = {"api_key": self._api_key.reveal(), "base_url": self._base_url, **self._options, **changes}
+        return type(self)(**options, _gate=self._policy.gate)
+
+    def with_headers(self, headers: dict[str, str]) -> Self:
+        return self.with_options(headers={**self._options["headers"], **headers})
+
+    def with_cookies(self, cookies: dict[str, str]) -> Self:
+        return self.with_options(cookies={**self._options["cookies"], **cookies})
+
+    def with_timeout(self, timeout: httpx.Timeout) -> Self:
+        return self.with_options(timeout=timeout)
+
+    def get_httpx_client(self) -> httpx.Client:
+        if self._client is None:
+            client_args, transport_args = self._split_httpx_args()
+            inner = client_args.pop("transport", None) or httpx.HTTPTransport(verify=self._verify_ssl, **transport_args)
+            self._client = httpx.Client(
+                transport=ClerkTransport(inner, self._stamp(), self._policy), **self._client_args(client_args)
+            )
+        return self._client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            client_args, transport_args = self._split_httpx_args()
+            inner = client_args.pop("transport", None) or httpx.AsyncHTTPTransport(
+                verify=self._verify_ssl, **transport_args
+            )
+            self._async_client = httpx.AsyncClient(
+                transport=AsyncClerkTransport(inner, self._stamp(), self._policy), **self._client_args(client_args)
+            )
+        return self._async_client
+
+    def _stamp(self) -> KeyStamp:
+        return KeyStamp(self._api_key, httpx.URL(self._base_url))
+
+    def _split_httpx_args(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        client_args = dict(self._httpx_args)
+        transport_args = {name: client_args.pop(name) for name in _TRANSPORT_ARGS if name in client_args}
+        return client_args, transport_args
+
+    def _client_args(self, extra: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": self._headers,
+            "timeout": self._timeout,
+            "follow_redirects": self._follow_redirects,
+            **extra,
+        }
+
+
+def _refuse_insecure(url: httpx.URL, allowed: bool) -> None:
+    if url.scheme != "http" or allowed or _is_loopback(url.host):
+        return
+    raise InsecureBaseURLError(
+        f"refusing plain-http base URL {url.scheme}://{url.host}: the API key would travel unencrypted; "
+        "use https, or pass allow_insecure_http=True"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

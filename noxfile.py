@@ -1,0 +1,87 @@
+"""The clerk-chat-client pipeline: swagger.yml -> generated/ -> tests -> dist/ -> an index.
+
+Every session is a thin shell around a module of `pipeline/` (or pytest), so that what a session
+does can be read, run and tested without nox. The toolchain is pinned in `requirements/*.txt`
+(compiled from the `.in` files beside them) and nox itself here, so that generation is
+byte-for-byte reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.needs_version = "==2026.10.20"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["generate", "tests", "build"]
+
+ROOT = Path(__file__).parent
+PYTHON = "3.11"
+GENERATE_LOCK = "requirements/generate.txt"
+TESTS_LOCK = "requirements/tests.txt"
+PACKAGE_DIR = "generated/clerk-chat-client"
+
+
+def _install_lock(session: nox.Session, lock: str) -> None:
+    """Install a lock file; skipped on a reused venv whose lock has not changed (warm runs)."""
+    stamp = Path(session.virtualenv.location) / ".lock-installed"
+    wanted = (ROOT / lock).read_text(encoding="utf-8")
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == wanted:
+        return
+    session.install("-r", lock)
+    stamp.write_text(wanted, encoding="utf-8")
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from swagger.yml (validate, generate, overlay, lint, type-check, swap)."""
+    _install_lock(session, GENERATE_LOCK)
+    session.run("python", "-m", "pipeline.generate", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def check(session: nox.Session) -> None:
+    """Fail, naming the files, when generated/ differs from a fresh generation."""
+    _install_lock(session, GENERATE_LOCK)
+    session.run("python", "-m", "pipeline.generate", "--check", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run `check`, then the whole test suite (pytest arguments pass through)."""
+    _install_lock(session, TESTS_LOCK)
+    session.install("--no-deps", "--reinstall", PACKAGE_DIR)
+    session.run("python", "-m", "pipeline.generate", "--check")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build the wheel and sdist of generated/ into dist/ and check them."""
+    _install_lock(session, TESTS_LOCK)
+    session.run("python", "-m", "pipeline.build", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def publish(session: nox.Session) -> None:
+    """Upload dist/ to the index named by twine's environment (default: a local pypiserver)."""
+    _install_lock(session, TESTS_LOCK)
+    session.run("python", "-m", "pipeline.publish", *session.posargs)
+
+
+@nox.session(python=PYTHON, name="local-index")
+def local_index(session: nox.Session) -> None:
+    """Start, stop or show the local pypiserver that `publish` uses by default (start|stop|status)."""
+    _install_lock(session, TESTS_LOCK)
+    session.run("python", "-m", "pipeline.local_index", *(session.posargs or ["status"]))
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark ClerkChatClient against raw httpx and the plain generated client."""
+    _install_lock(session, TESTS_LOCK)
+    session.install("--no-deps", "--reinstall", PACKAGE_DIR)
+    session.run("python", "-m", "benchmarks.run", *session.posargs)

@@ -1,0 +1,46 @@
+"""Helpers the generated endpoint modules call (see overrides/templates/endpoint_module.py.jinja).
+
+They turn the generator's unguarded parsing into typed errors: a status outside the IANA list,
+a body that is not the JSON the spec promises, or an error status reaching `sync()`/`asyncio()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import httpx
+
+from ._exceptions import ResponseValidationError, status_error
+
+T = TypeVar("T")
+# What the generated `_parse_response` may raise on a body that does not match the spec.
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def http_status(response: httpx.Response) -> HTTPStatus:
+    """HTTPStatus for the generated Response; a status outside the IANA list is an error."""
+    try:
+        return HTTPStatus(response.status_code)
+    except ValueError:
+        raise status_error(response.request, response) from None
+
+
+def parse_or_raise(operation: str, response: httpx.Response, parse: Callable[..., T], client: Any) -> T:
+    try:
+        return parse(client=client, response=response)
+    except _PARSE_ERRORS as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise ResponseValidationError(operation, response.status_code, response.content, problem) from exc
+
+
+def parsed_success(operation: str, response: httpx.Response, parse: Callable[..., T], client: Any, *, none_ok: bool) -> T:
+    """The parsed success model, or the typed error: what `sync()` and `asyncio()` promise."""
+    if not response.is_success:
+        raise status_error(response.request, response)
+    parsed = parse_or_raise(operation, response, parse, client)
+    if parsed is None and not none_ok:
+        problem = f"status {response.status_code} is not a documented success response"
+        raise ResponseValidationError(operation, response.status_code, response.content, problem)
+    return parsed

@@ -1,0 +1,110 @@
+"""Which failures are retried, and how long to wait: pure decisions, no I/O.
+
+A 429 and a request that never left (connect error, pool timeout) are safe to repeat for any
+method. Statuses and failures after which the server may have acted on the request (408, 502,
+503, 504, read timeouts, broken connections) are repeated only for idempotent methods or when
+the caller sent an `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+ALWAYS_RETRIED_STATUSES = frozenset({429})
+IDEMPOTENT_RETRIED_STATUSES = frozenset({408, 502, 503, 504})
+NEVER_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAYBE_SENT_ERRORS = (httpx.ReadTimeout, httpx.ReadError, httpx.WriteError, httpx.WriteTimeout, httpx.RemoteProtocolError)
+_LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    max_retries: int = 2
+    max_retry_wait: float = 60.0  # a server-requested wait above this is not slept
+    total_timeout: float | None = 120.0  # budget for one call, every attempt and wait included
+    initial_backoff: float = 0.5
+    max_backoff: float = 8.0
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if self.max_retry_wait < 0 or (self.total_timeout is not None and self.total_timeout <= 0):
+            raise ValueError("max_retry_wait must be >= 0 and total_timeout > 0 (or None)")
+
+
+def _may_repeat(request: httpx.Request) -> bool:
+    return request.method in IDEMPOTENT_METHODS or "idempotency-key" in request.headers
+
+
+def status_retry_reason(request: httpx.Request, status: int) -> str | None:
+    """Why this status may be retried, or None."""
+    if status in ALWAYS_RETRIED_STATUSES or (status in IDEMPOTENT_RETRIED_STATUSES and _may_repeat(request)):
+        return f"status {status}"
+    return None
+
+
+def error_retry_reason(request: httpx.Request, error: httpx.TransportError) -> str | None:
+    """Why this transport failure may be retried, or None."""
+    if isinstance(error, NEVER_SENT_ERRORS) or (isinstance(error, MAYBE_SENT_ERRORS) and _may_repeat(request)):
+        return type(error).__name__
+    return None
+
+
+def requested_wait(headers: httpx.Headers, now: datetime) -> float | None:
+    """The wait the server asked for, in seconds; None when absent or unusable."""
+    milliseconds = _number(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return milliseconds / 1000.0
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = _number(value)
+    if seconds is not None:
+        return seconds
+    moment = _http_date(value)
+    if moment is None:
+        return None
+    return max(0.0, (moment - now).total_seconds())
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and 0 <= number <= _LONGEST_PARSED_WAIT else None
+
+
+def _http_date(value: str) -> datetime | None:
+    """An HTTP-date (RFC 9110), or the looser dates real servers send."""
+    moment: datetime | None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        moment = _lenient_date(value)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _lenient_date(value: str) -> datetime | None:
+    from dateutil import parser  # imported on first need: most responses never get here
+
+    try:
+        return parser.parse(value, fuzzy=False)
+    except (ValueError, OverflowError):
+        return None
+
+
+def backoff(retry_number: int, random_fraction: float, settings: RetrySettings) -> float:
+    """Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ... capped at 8 s."""
+    delay = min(settings.initial_backoff * 2.0**retry_number, settings.max_backoff)
+    return delay * (1.0 - 0.25 * random_fraction)

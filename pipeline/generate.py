@@ -1,0 +1,116 @@
+"""`nox -s generate` and `nox -s check`: swagger.yml -> a checked client -> generated/.
+
+Everything happens in `.build/` first; `generated/` is replaced only once the new project has been
+generated with warnings as errors, overlaid, formatted, lint-fixed and type-checked, so a broken
+spec or a failing step leaves it exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import overlay, settings_module, spec, trees
+from .errors import PipelineError
+from .naming import with_readable_names
+from .paths import BUILD, CHANGELOG, CONFIG, GENERATED, GENERATED_PROJECT, PACKAGE_NAME, PROJECT_NAME, ROOT, SPEC, TEMPLATES
+
+STAGING = BUILD / "staging"
+MYPY_CACHE = BUILD / "mypy-cache"
+
+
+def _tool_env() -> dict[str, str]:
+    """The generator runs ruff from PATH: make it the pinned one beside this interpreter."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def _run(step: str, args: list[str], cwd: Path) -> None:
+    result = subprocess.run(args, cwd=cwd, env=_tool_env(), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip()
+        raise PipelineError(f"{step} failed:\n{output}")
+
+
+def stage() -> Path:
+    """Generate, overlay, format and type-check into .build/staging; return the project folder."""
+    document = spec.load(SPEC)
+    overlay.check_templates()
+    settings = settings_module.render(document)
+    readable = with_readable_names(document)
+
+    shutil.rmtree(STAGING, ignore_errors=True)
+    STAGING.mkdir(parents=True)
+    staged_spec = STAGING / "openapi.json"
+    staged_spec.write_text(json.dumps(readable, indent=1), encoding="utf-8")
+    project = STAGING / PROJECT_NAME
+    generator = [sys.executable, "-m", "openapi_python_client", "generate"]
+    options = ["--path", str(staged_spec), "--config", str(CONFIG), "--meta", "uv", "--fail-on-warning"]
+    options += ["--custom-template-path", str(TEMPLATES), "--output-path", str(project)]
+    _run("openapi-python-client (warnings are errors)", generator + options, cwd=STAGING)
+
+    overlay.add_files(project, PACKAGE_NAME)
+    (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
+    _run("ruff check", [sys.executable, "-m", "ruff", "check", "--no-cache", "--fix", "."], cwd=project)
+    _run("ruff format", [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=project)
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE), "-p", PACKAGE_NAME]
+    _run("mypy --strict", mypy, cwd=project)
+    return project
+
+
+def replace_generated(project: Path) -> None:
+    """Swap the staged project in for generated/ by renames on one filesystem."""
+    incoming, outgoing = BUILD / "incoming", BUILD / "outgoing"
+    for scratch in (incoming, outgoing):
+        shutil.rmtree(scratch, ignore_errors=True)
+    incoming.mkdir()
+    project.rename(incoming / PROJECT_NAME)
+    if GENERATED.exists():
+        GENERATED.rename(outgoing)
+    incoming.rename(GENERATED)
+    shutil.rmtree(outgoing, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.generate", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="only report whether generated/ is up to date")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        project = stage()
+        diff = trees.compare(GENERATED_PROJECT, project)
+        where = GENERATED_PROJECT.relative_to(ROOT)
+        if args.check:
+            if diff:
+                print(f"{where} differs from a fresh generation (run `nox -s generate`):", *diff.lines(), sep="\n")
+                return 1
+            print(f"{where} is up to date")
+            return 0
+        if not diff:
+            print(f"{where} is up to date: nothing changed")
+            return 0
+        report = None
+        if GENERATED_PROJECT.exists():
+            from . import changes  # TEMP until helper lands
+            report = changes.report_and_bump(GENERATED_PROJECT, project, CONFIG, CHANGELOG).render()
+            diff = trees.compare(GENERATED_PROJECT, project)
+        replace_generated(project)
+        print(f"{where} regenerated in {time.perf_counter() - started:.1f} s:", *diff.lines(), sep="\n")
+        if report:
+            print(report)
+        return 0
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"{GENERATED.relative_to(ROOT)}/ was left as it was.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

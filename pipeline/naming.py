@@ -1,0 +1,59 @@
+"""Readable operation module names, derived from NestJS-style operationIds.
+
+Rule: an operationId of the form `<Anything>Controller_<method>` becomes `<method>`, so that
+`PublicTwilioConnectorController_connect` (tag `Twilio`) is generated as
+`clerk_chat_client.api.twilio.connect`. Other operationIds, and operations without one, keep the
+generator's own naming. The rule rewrites a copy of the spec handed to the generator; swagger.yml
+itself is never touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from openapi_python_client.parser.openapi import generate_operation_id
+from openapi_python_client.strings import PythonIdentifier, UntrustedString
+
+from .errors import PipelineError
+from .spec import Operation, Spec, operation_objects
+
+CONTROLLER_ID = re.compile(r"^(?P<controller>\w+?)Controller_(?P<method>[A-Za-z]\w*)$")
+FIELD_PREFIX = "field_"  # openapi-python-client's default, used for names that are not identifiers
+
+
+def readable_operation_id(operation_id: str) -> str:
+    """The operationId the generator should see: the method part of a controller id, else as is."""
+    match = CONTROLLER_ID.match(operation_id)
+    return match["method"] if match else operation_id
+
+
+def module_name(op: Operation) -> str:
+    """The module the generator will write for this operation, under its first tag's package."""
+    if op.operation_id is None:
+        return str(generate_operation_id(path=UntrustedString(op.path), method=op.method, prefix=FIELD_PREFIX))
+    return str(PythonIdentifier(readable_operation_id(op.operation_id), prefix=FIELD_PREFIX))
+
+
+def tag_package(tag: str) -> str:
+    return str(PythonIdentifier(tag, prefix="tag"))
+
+
+def with_readable_names(spec: Spec) -> dict[str, Any]:
+    """A copy of the document with controller operationIds shortened; collisions are errors."""
+    taken: dict[tuple[str, str], Operation] = {}
+    for op in spec.operations():
+        key = (tag_package(op.tags[0]), module_name(op))
+        other = taken.setdefault(key, op)
+        if other is not op:
+            raise PipelineError(
+                f"{spec.path.name}:{op.line}: {op.method.upper()} {op.path} ({op.operation_id}) and "
+                f"{other.method.upper()} {other.path} ({other.operation_id}, line {other.line}) would both be "
+                f"generated as clerk_chat_client.api.{key[0]}.{key[1]}; rename one operationId"
+            )
+    document = copy.deepcopy(spec.document)
+    for _path, _method, operation in operation_objects(document):
+        if isinstance(operation.get("operationId"), str):
+            operation["operationId"] = readable_operation_id(operation["operationId"])
+    return document
