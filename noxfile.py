@@ -23,6 +23,7 @@ PYTHON = "3.11"
 GENERATE_LOCK = "requirements/generate.txt"
 TESTS_LOCK = "requirements/tests.txt"
 PACKAGE_DIR = "generated/clerk-chat-client"
+NODE_PROJECT = "tests/contract"
 
 
 def _install_lock(session: nox.Session, lock: str) -> None:
@@ -33,6 +34,22 @@ def _install_lock(session: nox.Session, lock: str) -> None:
         return
     session.install("-r", lock)
     stamp.write_text(wanted, encoding="utf-8")
+
+
+def _install_generated(session: nox.Session) -> None:
+    """Install generated/ as users get it (not editable), fresh every run."""
+    reinstall = "--reinstall" if session.venv_backend == "uv" else "--force-reinstall"
+    session.install("--no-deps", reinstall, PACKAGE_DIR)
+
+
+def _install_node_packages(session: nox.Session) -> None:
+    """Prism for the contract tests, with the Node.js that requirements/tests.txt installs."""
+    lock = ROOT / NODE_PROJECT / "package-lock.json"
+    stamp = ROOT / NODE_PROJECT / "node_modules" / ".lock-installed"
+    if stamp.exists() and stamp.read_bytes() == lock.read_bytes():
+        return
+    session.run("npm", "ci", "--prefix", NODE_PROJECT, "--no-audit", "--no-fund", "--loglevel=error")
+    stamp.write_bytes(lock.read_bytes())
 
 
 @nox.session(python=PYTHON)
@@ -53,7 +70,8 @@ def check(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run `check`, then the whole test suite (pytest arguments pass through)."""
     _install_lock(session, TESTS_LOCK)
-    session.install("--no-deps", "--reinstall", PACKAGE_DIR)
+    _install_node_packages(session)
+    _install_generated(session)
     session.run("python", "-m", "pipeline.generate", "--check")
     session.run("python", "-m", "pytest", *session.posargs)
 
@@ -83,5 +101,5 @@ def local_index(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmark ClerkChatClient against raw httpx and the plain generated client."""
     _install_lock(session, TESTS_LOCK)
-    session.install("--no-deps", "--reinstall", PACKAGE_DIR)
+    _install_generated(session)
     session.run("python", "-m", "benchmarks.run", *session.posargs)
