@@ -16,10 +16,21 @@ import sys
 import time
 from pathlib import Path
 
-from . import overlay, settings_module, spec, trees
+from . import changes, overlay, settings_module, spec, trees
 from .errors import PipelineError
 from .naming import with_readable_names
-from .paths import BUILD, CHANGELOG, CONFIG, GENERATED, GENERATED_PROJECT, PACKAGE_NAME, PROJECT_NAME, ROOT, SPEC, TEMPLATES
+from .paths import (
+    BUILD,
+    CHANGELOG,
+    CONFIG,
+    GENERATED,
+    GENERATED_PROJECT,
+    PACKAGE_NAME,
+    PROJECT_NAME,
+    ROOT,
+    SPEC,
+    TEMPLATES,
+)
 
 STAGING = BUILD / "staging"
 MYPY_CACHE = BUILD / "mypy-cache"
@@ -96,15 +107,12 @@ def main(argv: list[str]) -> int:
         if not diff:
             print(f"{where} is up to date: nothing changed")
             return 0
-        report = None
-        if GENERATED_PROJECT.exists():
-            from . import changes  # TEMP until helper lands
-            report = changes.report_and_bump(GENERATED_PROJECT, project, CONFIG, CHANGELOG).render()
-            diff = trees.compare(GENERATED_PROJECT, project)
+        previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
+        report = changes.report_and_bump(previous, project, CONFIG, CHANGELOG)
+        diff = trees.compare(GENERATED_PROJECT, project)  # again: the version line moved
         replace_generated(project)
         print(f"{where} regenerated in {time.perf_counter() - started:.1f} s:", *diff.lines(), sep="\n")
-        if report:
-            print(report)
+        print(report.render())
         return 0
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
