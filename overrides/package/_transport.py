@@ -64,14 +64,14 @@ class CallPlan:
             if isinstance(outcome, httpx.Response):
                 reason = status_retry_reason(request, outcome.status_code)
                 hint = requested_wait(outcome.headers, clock.now()) if reason else None
+                if outcome.status_code == 429 and hint is not None and hint <= settings.max_retry_wait:
+                    self._policy.gate.hold_until(clock.monotonic() + hint)  # even if this call stops here
             else:
                 reason, hint = error_retry_reason(request, outcome), None
             if reason is None or retries >= settings.max_retries:
                 return self._final(outcome, hint)
             if hint is not None and hint > settings.max_retry_wait:
                 return self._final(outcome, hint)
-            if isinstance(outcome, httpx.Response) and outcome.status_code == 429 and hint is not None:
-                self._policy.gate.hold_until(clock.monotonic() + hint)
             wait = hint if hint is not None else backoff(retries, clock.random(), settings)
             if clock.monotonic() + wait > deadline:
                 return self._final(outcome, hint)

@@ -9,6 +9,7 @@ the caller sent an `Idempotency-Key`.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +28,9 @@ MAYBE_SENT_ERRORS = (
     httpx.RemoteProtocolError,
 )
 _LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
+_NAMED_DATE = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,20 @@ def requested_wait(headers: httpx.Headers, now: datetime) -> float | None:
     value = headers.get("retry-after")
     if value is None:
         return None
-    seconds = _number(value)
-    if seconds is not None:
-        return seconds
+    if _looks_numeric(value):  # delay-seconds, usable or not ("-1", "1e400"), is never a date
+        return _number(value)
     moment = _http_date(value)
     if moment is None:
         return None
     return max(0.0, (moment - now).total_seconds())
+
+
+def _looks_numeric(value: str) -> bool:
+    try:
+        float(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _number(value: str | None) -> float | None:
@@ -102,12 +113,17 @@ def _http_date(value: str) -> datetime | None:
 
 
 def _lenient_date(value: str) -> datetime | None:
+    """Dates with a month or weekday name only: dateutil would read "12:00" as today."""
+    if not _NAMED_DATE.search(value):
+        return None
     from dateutil import parser  # imported on first need: most responses never get here
 
     try:
-        return parser.parse(value, fuzzy=False)
+        moment = parser.parse(value, fuzzy=False)
+        moment.utcoffset()  # dateutil accepts offsets datetime cannot use ("+9999"): raises here
     except (ValueError, OverflowError):
         return None
+    return moment
 
 
 def backoff(retry_number: int, random_fraction: float, settings: RetrySettings) -> float:
