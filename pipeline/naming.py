@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from openapi_python_client.parser.openapi import generate_operation_id
-from openapi_python_client.strings import PythonIdentifier, UntrustedString
+from openapi_python_client.schema.untrusted_string import UntrustedString
+from openapi_python_client.strings import PythonIdentifier
 
 from .errors import PipelineError
 from .spec import Operation, Spec, operation_objects

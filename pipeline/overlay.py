@@ -45,7 +45,9 @@ def check_templates() -> None:
         if not upstream.exists():
             raise PipelineError(f"{shown}: openapi-python-client has no template {name}; the override replaces nothing")
         if name not in recorded:
-            raise PipelineError(f"{shown}: not recorded in {MANIFEST.relative_to(ROOT)}; run `python -m pipeline.overlay record`")
+            raise PipelineError(
+                f"{shown}: not recorded in {MANIFEST.relative_to(ROOT)}; run `python -m pipeline.overlay record`"
+            )
         if recorded[name] != _sha256(upstream):
             raise PipelineError(
                 f"{shown} was written against another version of the generator's {name} "
@@ -61,7 +63,9 @@ def check_templates() -> None:
 def add_files(project_dir: Path, package_name: str) -> None:
     """Add the hand-written files to the generated project; they must not replace anything."""
     for overlay_root, target_root in ((PACKAGE_OVERLAY, project_dir / package_name), (PROJECT_OVERLAY, project_dir)):
-        for source in sorted(path for path in overlay_root.rglob("*") if path.is_file() and "__pycache__" not in path.parts):
+        for source in sorted(
+            path for path in overlay_root.rglob("*") if path.is_file() and "__pycache__" not in path.parts
+        ):
             target = target_root / source.relative_to(overlay_root)
             if target.exists():
                 raise PipelineError(

@@ -35,6 +35,8 @@ def compare(old: Path, new: Path) -> TreeDiff:
         added=tuple(sorted(after.keys() - before.keys())),
         removed=tuple(sorted(before.keys() - after.keys())),
         modified=tuple(
-            sorted(name for name in before.keys() & after.keys() if before[name].read_bytes() != after[name].read_bytes())
+            sorted(
+                name for name in before.keys() & after.keys() if before[name].read_bytes() != after[name].read_bytes()
+            )
         ),
     )
