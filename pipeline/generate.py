@@ -51,7 +51,11 @@ def _run(step: str, args: list[str], cwd: Path) -> None:
 
 
 def stage() -> Path:
-    """Generate, overlay, format and type-check into .build/staging; return the project folder."""
+    """Generate, overlay, format and type-check into .build/staging; return its generated/ folder.
+
+    The whole folder is what gets compared with, and swapped in for, generated/: a stray file
+    there is a difference like any other.
+    """
     document = spec.load(SPEC)
     overlay.check_templates()
     settings = settings_module.render(document)
@@ -61,31 +65,29 @@ def stage() -> Path:
     STAGING.mkdir(parents=True)
     staged_spec = STAGING / "openapi.json"
     staged_spec.write_text(json.dumps(readable, indent=1), encoding="utf-8")
-    project = STAGING / PROJECT_NAME
+    generated = STAGING / GENERATED.name
+    project = generated / PROJECT_NAME
     generator = [sys.executable, "-m", "openapi_python_client", "generate"]
     options = ["--path", str(staged_spec), "--config", str(CONFIG), "--meta", "uv", "--fail-on-warning"]
     options += ["--custom-template-path", str(TEMPLATES), "--output-path", str(project)]
     _run("openapi-python-client (warnings are errors)", generator + options, cwd=STAGING)
 
-    overlay.add_files(project, PACKAGE_NAME)
     (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
+    overlay.add_files(project, PACKAGE_NAME)  # after every generated file exists, so clashes are caught
     _run("ruff check", [sys.executable, "-m", "ruff", "check", "--no-cache", "--fix", "."], cwd=project)
     _run("ruff format", [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=project)
     mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE), "-p", PACKAGE_NAME]
     _run("mypy --strict", mypy, cwd=project)
-    return project
+    return generated
 
 
-def replace_generated(project: Path) -> None:
-    """Swap the staged project in for generated/ by renames on one filesystem."""
-    incoming, outgoing = BUILD / "incoming", BUILD / "outgoing"
-    for scratch in (incoming, outgoing):
-        shutil.rmtree(scratch, ignore_errors=True)
-    incoming.mkdir()
-    project.rename(incoming / PROJECT_NAME)
+def replace_generated(staged: Path) -> None:
+    """Swap the staged folder in for generated/ by renames on one filesystem."""
+    outgoing = BUILD / "outgoing"
+    shutil.rmtree(outgoing, ignore_errors=True)
     if GENERATED.exists():
         GENERATED.rename(outgoing)
-    incoming.rename(GENERATED)
+    staged.rename(GENERATED)
     shutil.rmtree(outgoing, ignore_errors=True)
 
 
@@ -95,23 +97,23 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        project = stage()
-        diff = trees.compare(GENERATED_PROJECT, project)
-        where = GENERATED_PROJECT.relative_to(ROOT)
+        staged = stage()
+        diff = trees.compare(GENERATED, staged)
+        where = GENERATED.relative_to(ROOT)
         if args.check:
             if diff:
-                print(f"{where} differs from a fresh generation (run `nox -s generate`):", *diff.lines(), sep="\n")
+                print(f"{where}/ differs from a fresh generation (run `nox -s generate`):", *diff.lines(), sep="\n")
                 return 1
-            print(f"{where} is up to date")
+            print(f"{where}/ is up to date")
             return 0
         if not diff:
-            print(f"{where} is up to date: nothing changed")
+            print(f"{where}/ is up to date: nothing changed")
             return 0
         previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
-        report = changes.report_and_bump(previous, project, CONFIG, CHANGELOG)
-        diff = trees.compare(GENERATED_PROJECT, project)  # again: the version line moved
-        replace_generated(project)
-        print(f"{where} regenerated in {time.perf_counter() - started:.1f} s:", *diff.lines(), sep="\n")
+        report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
+        diff = trees.compare(GENERATED, staged)  # again: the version line moved
+        replace_generated(staged)
+        print(f"{where}/ regenerated in {time.perf_counter() - started:.1f} s:", *diff.lines(), sep="\n")
         print(report.render())
         return 0
     except PipelineError as exc:

@@ -70,7 +70,9 @@ def load(path: Path) -> Spec:
     try:
         tree = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     except YAMLError as exc:
-        raise PipelineError(f"{path.name}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
+        raise PipelineError(f"{where}: not valid YAML: {exc}") from exc
     except OSError as exc:
         raise PipelineError(f"{path.name}: cannot read: {exc.strerror}") from exc
     if not isinstance(tree, dict):
@@ -78,9 +80,11 @@ def load(path: Path) -> Spec:
     lines: dict[tuple[str, ...], int] = {}
     document = _plain(tree, (), lines)
     spec = Spec(path=path, document=document, lines=lines)
+    if isinstance(document.get("paths"), dict):
+        # before the validator, which reports duplicates too but without a line
+        _check_unique_operation_ids(spec)
     _validate_shape(spec)
     _check_refs(spec)
-    _check_unique_operation_ids(spec)
     return spec
 
 

@@ -26,7 +26,11 @@ class TreeDiff:
 def _files(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         return {}
-    return {path.relative_to(root).as_posix(): path for path in root.rglob("*") if path.is_file()}
+    return {
+        path.relative_to(root).as_posix(): path
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.relative_to(root).parts  # an editable install's bytecode
+    }
 
 
 def compare(old: Path, new: Path) -> TreeDiff:
