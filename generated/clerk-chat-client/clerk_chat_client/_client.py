@@ -18,7 +18,7 @@ import httpx
 from . import _settings
 from ._clock import Clock, SystemClock
 from ._credentials import KeyStamp
-from ._exceptions import InsecureBaseURLError, MissingAPIKeyError
+from ._exceptions import APIConnectionError, InsecureBaseURLError, MissingAPIKeyError
 from ._rate_gate import RateLimitGate
 from ._redaction import Secret
 from ._retry_policy import RetrySettings
@@ -30,6 +30,24 @@ BASE_URL_ENV = "CLERK_CHAT_BASE_URL"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # httpx_args that configure the connection rather than the client: they go to the inner transport.
 _TRANSPORT_ARGS = ("cert", "http1", "http2", "limits", "proxy", "trust_env", "local_address", "uds")
+
+
+class _HTTPXClient(httpx.Client):
+    """httpx follows redirects above the transport: map what it raises there (loops, bad Location)."""
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return super().send(request, **kwargs)
+        except httpx.HTTPError as exc:
+            raise APIConnectionError(f"{type(exc).__name__}: {exc}", request=request) from exc
+
+
+class _AsyncHTTPXClient(httpx.AsyncClient):
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        try:
+            return await super().send(request, **kwargs)
+        except httpx.HTTPError as exc:
+            raise APIConnectionError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
 
 class ClerkChatClient(AuthenticatedClient):
@@ -145,7 +163,7 @@ class ClerkChatClient(AuthenticatedClient):
         if self._client is None:
             client_args, transport_args = self._split_httpx_args()
             inner = client_args.pop("transport", None) or httpx.HTTPTransport(verify=self._verify_ssl, **transport_args)
-            self._client = httpx.Client(
+            self._client = _HTTPXClient(
                 transport=ClerkTransport(inner, self._stamp(), self._policy), **self._client_args(client_args)
             )
         return self._client
@@ -156,7 +174,7 @@ class ClerkChatClient(AuthenticatedClient):
             inner = client_args.pop("transport", None) or httpx.AsyncHTTPTransport(
                 verify=self._verify_ssl, **transport_args
             )
-            self._async_client = httpx.AsyncClient(
+            self._async_client = _AsyncHTTPXClient(
                 transport=AsyncClerkTransport(inner, self._stamp(), self._policy), **self._client_args(client_args)
             )
         return self._async_client

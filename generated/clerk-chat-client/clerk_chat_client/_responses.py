@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 import httpx
 
 from ._exceptions import ResponseValidationError, status_error
+from ._validation import check_model
 
 T = TypeVar("T")
 # What the generated `_parse_response` may raise on a body that does not match the spec.
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 def http_status(response: httpx.Response) -> HTTPStatus:
@@ -29,7 +30,9 @@ def http_status(response: httpx.Response) -> HTTPStatus:
 
 def parse_or_raise(operation: str, response: httpx.Response, parse: Callable[..., T], client: Any) -> T:
     try:
-        return parse(client=client, response=response)
+        parsed = parse(client=client, response=response)
+        check_model(parsed)
+        return parsed
     except _PARSE_ERRORS as exc:
         problem = f"{type(exc).__name__}: {exc}"
         raise ResponseValidationError(operation, response.status_code, response.content, problem) from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -50,11 +50,11 @@ class CallPlan:
     def __init__(self, request: httpx.Request, policy: CallPolicy) -> None:
         self._request = request
         self._policy = policy
+        total = policy.settings.total_timeout
+        self.deadline = policy.clock.monotonic() + total if total is not None else math.inf
 
     def run(self) -> Generator[Step, Outcome | None, httpx.Response]:
-        request, settings, clock = self._request, self._policy.settings, self._policy.clock
-        total = settings.total_timeout
-        deadline = clock.monotonic() + total if total is not None else math.inf
+        request, settings, clock, deadline = self._request, self._policy.settings, self._policy.clock, self.deadline
         retries = 0
         while True:
             yield from self._hold_off(deadline)
@@ -117,6 +117,45 @@ class CallPlan:
         return outcome
 
 
+def _enforce_deadline(request: httpx.Request, deadline: float, clock: Clock) -> None:
+    """Between body chunks: past the deadline is a read timeout; else the next read may take
+    only what is left (httpcore reads request.extensions["timeout"] before every read)."""
+    remaining = deadline - clock.monotonic()
+    if remaining <= 0:
+        raise httpx.ReadTimeout("the call's total_timeout ran out while reading the body", request=request)
+    timeouts = request.extensions.get("timeout", {})
+    read = timeouts.get("read")
+    timeouts["read"] = remaining if read is None else min(read, remaining)
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A body that trickles in cannot outlast the call's total_timeout."""
+
+    def __init__(self, stream: httpx.SyncByteStream, request: httpx.Request, deadline: float, clock: Clock) -> None:
+        self._stream, self._request, self._deadline, self._clock = stream, request, deadline, clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            _enforce_deadline(self._request, self._deadline, self._clock)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _AsyncDeadlineStream(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream, request: httpx.Request, deadline: float, clock: Clock) -> None:
+        self._stream, self._request, self._deadline, self._clock = stream, request, deadline, clock
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            _enforce_deadline(self._request, self._deadline, self._clock)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
 class ClerkTransport(httpx.BaseTransport):
     """Sync driver of CallPlan around an inner transport."""
 
@@ -125,12 +164,13 @@ class ClerkTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._stamp.apply(request)
-        plan = CallPlan(request, self._policy).run()
+        call = CallPlan(request, self._policy)
+        plan = call.run()
         try:
             step = next(plan)
             while True:
                 if step is SEND:
-                    step = plan.send(self._attempt(request))
+                    step = plan.send(self._attempt(request, call.deadline))
                 else:
                     self._policy.clock.sleep(step.seconds)
                     step = plan.send(None)
@@ -138,12 +178,14 @@ class ClerkTransport(httpx.BaseTransport):
             response: httpx.Response = done.value
             return response
 
-    def _attempt(self, request: httpx.Request) -> Outcome:
+    def _attempt(self, request: httpx.Request, deadline: float) -> Outcome:
         """Send once and read the whole body here, so a broken body is a retryable outcome."""
         try:
             response = self._inner.handle_request(request)
         except httpx.TransportError as exc:
             return exc
+        if not math.isinf(deadline) and isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _DeadlineStream(response.stream, request, deadline, self._policy.clock)
         try:
             response.read()
         except httpx.TransportError as exc:
@@ -163,12 +205,13 @@ class AsyncClerkTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._stamp.apply(request)
-        plan = CallPlan(request, self._policy).run()
+        call = CallPlan(request, self._policy)
+        plan = call.run()
         try:
             step = next(plan)
             while True:
                 if step is SEND:
-                    step = plan.send(await self._attempt(request))
+                    step = plan.send(await self._attempt(request, call.deadline))
                 else:
                     await self._policy.clock.async_sleep(step.seconds)
                     step = plan.send(None)
@@ -176,11 +219,13 @@ class AsyncClerkTransport(httpx.AsyncBaseTransport):
             response: httpx.Response = done.value
             return response
 
-    async def _attempt(self, request: httpx.Request) -> Outcome:
+    async def _attempt(self, request: httpx.Request, deadline: float) -> Outcome:
         try:
             response = await self._inner.handle_async_request(request)
         except httpx.TransportError as exc:
             return exc
+        if not math.isinf(deadline) and isinstance(response.stream, httpx.AsyncByteStream):
+            response.stream = _AsyncDeadlineStream(response.stream, request, deadline, self._policy.clock)
         try:
             await response.aread()
         except httpx.TransportError as exc:

@@ -1,7 +1,9 @@
 """Contains shared errors types that can be raised from API functions"""
 
+from ._exceptions import ClerkChatError
 
-class UnexpectedStatus(Exception):
+
+class UnexpectedStatus(ClerkChatError):
     """Raised by api functions when the response status an undocumented status and Client.raise_on_unexpected_status is True"""
 
     def __init__(self, status_code: int, content: bytes):

@@ -1,0 +1,321 @@
+"""Contract tests: the client against Prism, an independent mock server built from swagger.yml.
+
+Prism (`@stoplight/prism-cli`, pinned in `tests/contract/package.json`; install it with
+`npm ci --prefix tests/contract`) checks every request against the spec, security included, and
+answers with responses generated from the spec's schemas. It runs with `--errors`: a request
+that violates the spec gets an error status instead of a mock answer flagged only by an
+`sl-violations` header, so a violation cannot pass unnoticed even by a test that forgets to look.
+Prism then answers with the operation's documented 401/422/400 plus the `sl-violations` header
+or, when the spec documents none, with its own `application/problem+json` error whose `type` is
+under `https://stoplight.io/prism/errors#`. The tests look anyway: every response of every
+attempt (retries included) is recorded at the transport, and neither mark may appear on any.
+
+Operations are not listed here: they are discovered by walking `clerk_chat_client.api`, and their
+arguments are synthesized from the spec (see `tests/support/operations.py`), so an operation
+added to swagger.yml is covered as soon as it is generated.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from clerk_chat_client import (
+    APIStatusError,
+    AuthenticatedClient,
+    AuthenticationError,
+    BadRequestError,
+    ClerkChatClient,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from clerk_chat_client._settings import API_KEY_NAME
+
+from tests.conftest import API_KEY
+from tests.support.fake_clerk import free_port
+from tests.support.fake_clock import FakeClock
+from tests.support.operations import (
+    SPEC_PATH,
+    Operation,
+    discover_operations,
+    resolve,
+    returns_instance,
+    spec_operations,
+)
+
+HERE = Path(__file__).resolve().parent
+PRISM = HERE / "node_modules" / ".bin" / "prism"
+INSTALL_HINT = "install it with `npm ci --prefix tests/contract` (needs Node.js >= 18.20.1 with npm)"
+STARTUP_TIMEOUT = 60.0
+VIOLATIONS = "sl-violations"
+PRISM_ERROR = "stoplight.io/prism/errors#"
+
+OPERATIONS = discover_operations()
+MODES = ("sync", "async")
+# Retried statuses per the design: 429 always; 408/502/503/504 only for idempotent requests.
+IDEMPOTENT_RETRIED = frozenset({408, 502, 503, 504})
+EXPECTED_ERROR: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+ERROR_CASES = [
+    pytest.param(operation, status, id=f"{operation.id}-{status}")
+    for operation in OPERATIONS
+    for status in operation.documented_statuses()
+    if status >= 400
+]
+BY_OPERATION = [pytest.param(operation, id=operation.id) for operation in OPERATIONS]
+
+
+# --- Prism -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prism:
+    url: str
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)  # its own session: Prism and nothing else
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
+    """`prism mock swagger.yml --errors` on a free port of 127.0.0.1, for this module's tests."""
+    if not PRISM.exists():
+        pytest.fail(f"Prism is not installed ({PRISM} is missing): {INSTALL_HINT}", pytrace=False)
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("prism") / "prism.log"
+    command = [str(PRISM), "mock", str(SPEC_PATH), "-h", "127.0.0.1", "-p", str(port), "--errors"]
+    with log_path.open("wb") as log:
+        try:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        except OSError as exc:
+            pytest.fail(f"Prism could not be started ({exc}): {INSTALL_HINT}", pytrace=False)
+    server = Prism(f"http://127.0.0.1:{port}", log_path)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _listening(port):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"Prism exited with status {process.returncode} before listening; {INSTALL_HINT}\n"
+                    f"{server.log_tail()}",
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"Prism did not listen within {STARTUP_TIMEOUT:.0f} s\n{server.log_tail()}", pytrace=False)
+            time.sleep(0.1)
+        yield server
+    finally:
+        _stop(process)
+
+
+# --- recording every attempt -------------------------------------------------------------------
+
+
+def objection(response: httpx.Response) -> str | None:
+    """Prism's complaint about the request that got this response, if any."""
+    if VIOLATIONS in response.headers:
+        return response.headers[VIOLATIONS]
+    if "problem+json" in response.headers.get("content-type", "") and PRISM_ERROR in response.text:
+        return response.text
+    return None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    request: httpx.Request
+    status: int
+    objection: str | None
+
+
+@dataclass
+class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The real transports, recording each attempt: the client's retries happen around this."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    _sync: httpx.HTTPTransport = field(default_factory=httpx.HTTPTransport)
+    _async: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._sync.handle_request(request)
+        response.read()
+        self.exchanges.append(Exchange(request, response.status_code, objection(response)))
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._async.handle_async_request(request)
+        await response.aread()
+        self.exchanges.append(Exchange(request, response.status_code, objection(response)))
+        return response
+
+    def close(self) -> None:
+        self._sync.close()
+
+    async def aclose(self) -> None:
+        await self._async.aclose()
+
+    def violations(self) -> list[str]:
+        return [
+            f"{e.request.method} {e.request.url} -> {e.status}: {e.objection}" for e in self.exchanges if e.objection
+        ]
+
+
+def clerk_client(prism: Prism, transport: RecordingTransport, **options: Any) -> ClerkChatClient:
+    return ClerkChatClient(api_key=API_KEY, base_url=prism.url, httpx_args={"transport": transport}, **options)
+
+
+async def call(mode: str, operation: Operation, client: ClerkChatClient, *, detailed: bool = False) -> Any:
+    """Call the operation once with spec-valid arguments, on a client closed afterwards.
+
+    An operation without a plain `sync`/`asyncio` (no documented body) is called `_detailed`.
+    """
+    arguments = operation.arguments()
+    module = operation.module
+    detailed = detailed or not operation.has_plain
+    if mode == "sync":
+        with client:
+            function = module.sync_detailed if detailed else module.sync
+            return function(client=client, **arguments)
+    async with client:
+        coroutine = module.asyncio_detailed if detailed else module.asyncio
+        return await coroutine(client=client, **arguments)
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_every_operation_in_the_spec_has_a_generated_module() -> None:
+    assert OPERATIONS, "no operation module found under clerk_chat_client.api"
+    assert {(operation.method, operation.path) for operation in OPERATIONS} == spec_operations()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("generation", ["static", "dynamic"])
+@pytest.mark.parametrize("operation", BY_OPERATION)
+async def test_every_operation_succeeds_and_parses(
+    prism: Prism, operation: Operation, mode: str, generation: str
+) -> None:
+    """Spec-valid calls pass Prism's checks, and Prism's answers parse into the success model.
+
+    `static` answers come from the spec's examples; `dynamic` ones (`Prefer: dynamic=true`) are
+    random data in the schema's shape, extra properties included.
+    """
+    headers = {"Prefer": "dynamic=true"} if generation == "dynamic" else {}
+    transport = RecordingTransport()
+
+    result = await call(mode, operation, clerk_client(prism, transport, headers=headers))
+    detailed = await call(mode, operation, clerk_client(prism, transport, headers=headers), detailed=True)
+
+    assert transport.violations() == []
+    if operation.has_plain:
+        assert returns_instance(operation.success_type(), result), f"{operation.id} returned {result!r}"
+    assert 200 <= detailed.status_code < 300
+    assert returns_instance(operation.success_type(), detailed.parsed)
+    assert [e.status for e in transport.exchanges] == [detailed.status_code] * 2
+    if operation.secured:
+        assert all(e.request.headers.get(API_KEY_NAME) == API_KEY for e in transport.exchanges)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("operation", "status"), ERROR_CASES)
+async def test_documented_error_statuses_raise_typed_errors(
+    prism: Prism, operation: Operation, status: int, mode: str
+) -> None:
+    """`Prefer: code=N` makes Prism answer a documented error status: the client retries what
+    the design says it retries (429 always), then raises the status's exception class."""
+    max_retries = 3
+    clock = FakeClock()
+    transport = RecordingTransport()
+    client = clerk_client(prism, transport, max_retries=max_retries, clock=clock)
+    forced = client.with_headers({"Prefer": f"code={status}"})
+    retried = status == 429 or (status in IDEMPOTENT_RETRIED and operation.idempotent)
+    expected = EXPECTED_ERROR.get(status, InternalServerError if status >= 500 else APIStatusError)
+
+    with pytest.raises(expected) as caught:
+        await call(mode, operation, forced)
+
+    assert type(caught.value) is expected
+    assert caught.value.status_code == status
+    assert caught.value.method == operation.method
+    assert transport.violations() == []
+    attempts = 1 + max_retries if retried else 1
+    assert [e.status for e in transport.exchanges] == [status] * attempts
+    assert len(clock.sleeps) == attempts - 1
+    if status == 429:
+        assert isinstance(caught.value, RateLimitError)
+        assert caught.value.retry_after is None  # Prism sends no Retry-After: backoff was used
+        assert all(0 < wait <= 8 for wait in clock.sleeps)
+
+
+@pytest.mark.parametrize("operation", BY_OPERATION)
+def test_prism_judges_the_requests_it_gets(prism: Prism, operation: Operation) -> None:
+    """Prism rejects what the spec forbids, so the passing calls above mean something: a request
+    without the key (or with it under another header) gets a 401, and a body missing its
+    required properties a 4xx, each with Prism's objection attached."""
+    request = operation.module._get_kwargs(**operation.arguments())
+    keyed = {**request.get("headers", {}), API_KEY_NAME: API_KEY}
+    with httpx.Client(base_url=prism.url) as raw:
+        no_key = raw.request(**request)
+        with_key = raw.request(**{**request, "headers": keyed})
+        body_schema = _json_body_schema(operation)
+        if body_schema is not None and body_schema.get("required"):
+            empty_body = raw.request(**{**request, "json": {}, "headers": keyed})
+            assert 400 <= empty_body.status_code < 500 and objection(empty_body), empty_body.text
+
+    assert with_key.is_success and objection(with_key) is None, with_key.text
+    if not operation.secured:
+        assert no_key.is_success and objection(no_key) is None, no_key.text
+        return
+    assert no_key.status_code == 401 and "security" in str(objection(no_key)), no_key.text
+
+    # The generated client (no overrides) with the key as a bearer token: Prism says no too.
+    bearer = AuthenticatedClient(base_url=prism.url, token=API_KEY)
+    with bearer:
+        answer = operation.module.sync_detailed(client=bearer, **operation.arguments())
+    assert answer.status_code == 401
+
+
+def _json_body_schema(operation: Operation) -> dict[str, Any] | None:
+    content = operation.spec.get("requestBody", {}).get("content", {})
+    media = content.get("application/json")
+    return resolve(media["schema"]) if media and "schema" in media else None

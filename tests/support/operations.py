@@ -1,0 +1,276 @@
+"""Every operation of the generated client, found by walking `clerk_chat_client.api`, and valid
+arguments for it synthesized from `swagger.yml`, so tests cover operations added later unchanged.
+
+Each generated operation module declares `_OPERATION = "METHOD /path (name)"`; that ties it to
+its operation object in the spec. Arguments are built from the spec's schemas (an `example`, a
+`default`, the first `enum` value, or a plain value of the right type and format) and converted
+to what the function's signature asks for (a model via `from_dict`, an enum, a datetime, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import importlib
+import inspect
+import io
+import pkgutil
+import re
+import types
+import typing
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import clerk_chat_client.api
+import yaml
+from clerk_chat_client.types import File, Unset
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC_PATH = REPO / "swagger.yml"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+_OPERATION_LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) \((?P<name>[^)]+)\)$")
+
+Schema = dict[str, Any]
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
+
+
+def spec_operations() -> set[tuple[str, str]]:
+    """(METHOD, path) of every operation in swagger.yml."""
+    return {
+        (method.upper(), path)
+        for path, item in load_spec()["paths"].items()
+        for method in HTTP_METHODS
+        if method in item
+    }
+
+
+@dataclass(frozen=True)
+class Operation:
+    module: types.ModuleType
+    method: str  # upper case
+    path: str  # the spec's path template
+    name: str  # the operation's name in `_OPERATION`
+
+    @property
+    def id(self) -> str:
+        """e.g. `twilio.connect`: the module's name under `clerk_chat_client.api`."""
+        return self.module.__name__.removeprefix("clerk_chat_client.api.")
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        operation: dict[str, Any] = load_spec()["paths"][self.path][self.method.lower()]
+        return operation
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in IDEMPOTENT_METHODS
+
+    @property
+    def secured(self) -> bool:
+        return bool(self.spec.get("security", load_spec().get("security", [])))
+
+    def documented_statuses(self) -> list[int]:
+        return sorted(int(code) for code in self.spec.get("responses", {}) if str(code).isdigit())
+
+    def success_schema(self) -> Schema | None:
+        """The JSON schema of the first documented 2xx response with a JSON body, resolved."""
+        for code in self.documented_statuses():
+            if 200 <= code < 300:
+                content = self.spec["responses"][str(code)].get("content", {})
+                for media_type, media in content.items():
+                    if "json" in media_type and "schema" in media:
+                        return resolve_schema(media["schema"])
+        return None
+
+    @property
+    def has_plain(self) -> bool:
+        """Whether the module has `sync`/`asyncio` (the generator omits them when no documented
+        response has a body, e.g. a lone 204; `sync_detailed`/`asyncio_detailed` are always there)."""
+        return hasattr(self.module, "sync")
+
+    def success_type(self) -> Any:
+        """What `sync()` promises to return; without `sync`, what `.parsed` of `sync_detailed()` holds."""
+        if self.has_plain:
+            return typing.get_type_hints(self.module.sync)["return"]
+        (parsed,) = typing.get_args(typing.get_type_hints(self.module.sync_detailed)["return"]) or (Any,)
+        return parsed
+
+    def arguments(self) -> dict[str, Any]:
+        """Keyword arguments (besides `client`) that make a spec-valid request."""
+        hints = typing.get_type_hints(self.module.sync_detailed)
+        arguments: dict[str, Any] = {}
+        for name in inspect.signature(self.module.sync_detailed).parameters:
+            if name == "client":
+                continue
+            schema = self._request_body_schema() if name == "body" else self._parameter_schema(name)
+            arguments[name] = to_python(hints[name], example_value(schema))
+        return arguments
+
+    def _request_body_schema(self) -> Schema:
+        content = self.spec["requestBody"]["content"]
+        media = next(iter(content.values()))
+        return resolve_schema(media.get("schema", {}))
+
+    def _parameter_schema(self, python_name: str) -> Schema:
+        path_level = load_spec()["paths"][self.path].get("parameters", [])
+        for parameter in [*path_level, *self.spec.get("parameters", [])]:
+            parameter = resolve(parameter)
+            if _normalized(parameter["name"]) == _normalized(python_name):
+                return resolve_schema(parameter.get("schema", {}))
+        raise LookupError(f"{self.id}: no spec parameter for argument {python_name!r}")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def discover_operations() -> list[Operation]:
+    """Every generated operation module, in a stable order."""
+    found: list[Operation] = []
+    package = clerk_chat_client.api
+    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        module = importlib.import_module(info.name)
+        line = getattr(module, "_OPERATION", None)
+        if line is None:
+            continue
+        match = _OPERATION_LINE.match(line)
+        if match is None:
+            raise AssertionError(f"{info.name}._OPERATION is not 'METHOD /path (name)': {line!r}")
+        path = _spec_path(match["path"], info.name)
+        found.append(Operation(module, match["method"], path, match["name"]))
+    return sorted(found, key=lambda operation: operation.id)
+
+
+def _template_key(path: str) -> str:
+    """A path template with its placeholder names normalized (`{messageId}` ~ `{message_id}`)."""
+    return re.sub(r"\{([^}]*)\}", lambda m: "{" + _normalized(m[1]) + "}", path)
+
+
+def _spec_path(path: str, module: str) -> str:
+    """The spec's spelling of a path template (`_OPERATION` spells placeholders the Python way)."""
+    for candidate in load_spec()["paths"]:
+        if _template_key(candidate) == _template_key(path):
+            return str(candidate)
+    raise AssertionError(f"{module}: path {path!r} is not in {SPEC_PATH.name}")
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+def resolve(node: Any) -> Any:
+    """Follow a local `$ref` (repeatedly)."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = load_spec()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def resolve_schema(node: Any) -> Schema:
+    schema = resolve(node)
+    assert isinstance(schema, dict), f"not a schema: {schema!r}"
+    return schema
+
+
+_STRING_FORMATS: dict[str, str] = {
+    "date-time": "2024-05-06T07:08:09Z",
+    "date": "2024-05-06",
+    "uuid": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    "email": "someone@example.com",
+    "uri": "https://example.com/x",
+    "url": "https://example.com/x",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "byte": "eA==",
+}
+
+
+def example_value(schema: Schema, depth: int = 0) -> Any:
+    """A JSON value valid under `schema`: every property filled, examples preferred."""
+    schema = resolve(schema)
+    if depth > 8:
+        raise AssertionError(f"schema nests too deep to synthesize an example: {schema}")
+    for key in ("example", "default"):
+        if key in schema:
+            return schema[key]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "allOf" in schema:
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            value = example_value(part, depth + 1)
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            return example_value(schema[key][0], depth + 1)
+    kind = schema.get("type") or ("object" if "properties" in schema else "string")
+    if kind == "object":
+        return {name: example_value(sub, depth + 1) for name, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [example_value(schema.get("items", {}), depth + 1)] * max(1, schema.get("minItems", 1))
+    if kind == "integer":
+        return int(schema.get("minimum", 1))
+    if kind == "number":
+        return float(schema.get("minimum", 1.5))
+    if kind == "boolean":
+        return True
+    text = _STRING_FORMATS.get(schema.get("format", ""), "x")
+    return text.ljust(schema.get("minLength", 0), "x")
+
+
+def to_python(annotation: Any, value: Any) -> Any:
+    """Turn a JSON value into what a generated function's parameter annotation asks for."""
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        options = [arg for arg in typing.get_args(annotation) if arg not in (Unset, type(None))]
+        errors: list[Exception] = []
+        for option in options:
+            try:
+                return to_python(option, value)
+            except (TypeError, ValueError, KeyError) as exc:
+                errors.append(exc)
+        raise TypeError(f"{value!r} fits none of {annotation}: {errors}")
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return [to_python(item, element) for element in value]
+    if annotation is Any or not isinstance(annotation, type):
+        return value
+    if hasattr(annotation, "from_dict"):
+        return annotation.from_dict(value)
+    if issubclass(annotation, enum.Enum):
+        return annotation(value)
+    if annotation is dt.datetime:
+        return dt.datetime.fromisoformat(value)
+    if annotation is dt.date:
+        return dt.date.fromisoformat(value)
+    if annotation is uuid.UUID:
+        return uuid.UUID(value)
+    if annotation is File:
+        return File(payload=io.BytesIO(b"contract test"), file_name="upload.bin", mime_type="application/octet-stream")
+    if not isinstance(value, annotation) and not (annotation is float and isinstance(value, int)):
+        raise TypeError(f"{value!r} is not a {annotation.__name__}")
+    return value
+
+
+def returns_instance(annotation: Any, value: Any) -> bool:
+    """Whether `value` is an instance of the (possibly union) return annotation."""
+    if annotation is Any:
+        return True
+    if typing.get_origin(annotation) in (types.UnionType, typing.Union):
+        return any(returns_instance(arg, value) for arg in typing.get_args(annotation))
+    if annotation is None or annotation is type(None):
+        return value is None
+    origin = typing.get_origin(annotation)
+    return isinstance(value, origin or annotation)
