@@ -13,13 +13,12 @@ from pathlib import Path
 import nox
 
 nox.needs_version = "==2026.10.20"
-nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.default_venv_backend = "uv|virtualenv"  # sessions run on the interpreter that runs nox
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["generate", "tests", "build"]
 
 ROOT = Path(__file__).parent
-PYTHON = "3.11"
 GENERATE_LOCK = "requirements/generate.txt"
 TESTS_LOCK = "requirements/tests.txt"
 PACKAGE_DIR = "generated/clerk-chat-client"
@@ -52,21 +51,21 @@ def _install_node_packages(session: nox.Session) -> None:
     stamp.write_bytes(lock.read_bytes())
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def generate(session: nox.Session) -> None:
     """Regenerate generated/ from swagger.yml (validate, generate, overlay, lint, type-check, swap)."""
     _install_lock(session, GENERATE_LOCK)
     session.run("python", "-m", "pipeline.generate", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def check(session: nox.Session) -> None:
     """Fail, naming the files, when generated/ differs from a fresh generation."""
     _install_lock(session, GENERATE_LOCK)
     session.run("python", "-m", "pipeline.generate", "--check", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def tests(session: nox.Session) -> None:
     """Run `check`, then the whole test suite (pytest arguments pass through)."""
     _install_lock(session, TESTS_LOCK)
@@ -76,28 +75,28 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def build(session: nox.Session) -> None:
     """Build the wheel and sdist of generated/ into dist/ and check them."""
     _install_lock(session, TESTS_LOCK)
     session.run("python", "-m", "pipeline.build", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def publish(session: nox.Session) -> None:
     """Upload dist/ to the index named by twine's environment (default: a local pypiserver)."""
     _install_lock(session, TESTS_LOCK)
     session.run("python", "-m", "pipeline.publish", *session.posargs)
 
 
-@nox.session(python=PYTHON, name="local-index")
+@nox.session(name="local-index")
 def local_index(session: nox.Session) -> None:
     """Start, stop or show the local pypiserver that `publish` uses by default (start|stop|status)."""
     _install_lock(session, TESTS_LOCK)
     session.run("python", "-m", "pipeline.local_index", *(session.posargs or ["status"]))
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmark ClerkChatClient against raw httpx and the plain generated client."""
     _install_lock(session, TESTS_LOCK)
