@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from datetime import UTC, datetime
@@ -30,6 +29,8 @@ class SystemClock:
         time.sleep(seconds)
 
     async def async_sleep(self, seconds: float) -> None:
+        import asyncio  # here, not at import time: sync users never pay for it
+
         await asyncio.sleep(seconds)
 
     def random(self) -> float:
