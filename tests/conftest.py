@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from clerk_chat_client import ClerkChatClient
+
 from tests.support.fake_clerk import FakeClerk
 
 API_KEY = "ck_test_9f8e7d6c5b4a3f2e1d0c"  # a made-up key, scanned for in output by the secrecy tests

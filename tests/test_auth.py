@@ -9,9 +9,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
-
 from clerk_chat_client import (
     ClerkChatClient,
     ClerkChatError,
@@ -21,15 +19,18 @@ from clerk_chat_client import (
 )
 from clerk_chat_client.api.twilio import connect
 from clerk_chat_client.models import ConnectTwilioRequest
+
 from tests.conftest import API_KEY
-from tests.support.fake_clerk import FakeClerk, Redirect, Reply
+from tests.support.fake_clerk import FakeClerk, RecordedRequest, Redirect, Reply
 from tests.support.repo_copy import copy_repo
 
 BODY = ConnectTwilioRequest(inbox_external_id="inbox-123")
 KEY_HEADER = _settings.API_KEY_NAME.lower()
 
 
-def test_sync_call_sends_the_key_in_the_spec_header(make_client: Callable[..., ClerkChatClient], server: FakeClerk) -> None:
+def test_sync_call_sends_the_key_in_the_spec_header(
+    make_client: Callable[..., ClerkChatClient], server: FakeClerk
+) -> None:
     result = connect.sync(client=make_client(), body=BODY)
 
     assert result.data.connect_url == "wss://example.test/stream"
@@ -126,7 +127,9 @@ async def test_async_redirect_to_another_origin_goes_without_the_key(server: Fak
         assert KEY_HEADER not in elsewhere.requests[0].headers
 
 
-def test_redirect_back_to_the_origin_keeps_the_key(make_client: Callable[..., ClerkChatClient], server: FakeClerk) -> None:
+def test_redirect_back_to_the_origin_keeps_the_key(
+    make_client: Callable[..., ClerkChatClient], server: FakeClerk
+) -> None:
     server.script(Redirect("/public/twilio-connector/connect?moved=1", status=307))
 
     connect.sync(client=make_client(), body=BODY)
@@ -210,18 +213,28 @@ def test_renaming_the_spec_header_and_regenerating_sends_the_new_header(tmp_path
     assert "apikey" not in server.requests[-1].headers
 
 
-def test_key_goes_to_query_or_bearer_when_the_scheme_says_so(monkeypatch: pytest.MonkeyPatch, server: FakeClerk) -> None:
-    """The placement logic itself, for the scheme kinds the pipeline accepts (rendered settings)."""
-    with httpx.Client() as raw:  # no key here: the client under test adds it
-        for location, name, prefix, check in [
-            ("query", "api_key", "", lambda r: f"api_key={API_KEY}" in r.path),
-            ("header", "Authorization", "Bearer ", lambda r: r.headers["authorization"] == f"Bearer {API_KEY}"),
-            ("cookie", "session", "", lambda r: f"session={API_KEY}" in r.headers["cookie"]),
-        ]:
-            monkeypatch.setattr(_settings, "API_KEY_LOCATION", location)
-            monkeypatch.setattr(_settings, "API_KEY_NAME", name)
-            monkeypatch.setattr(_settings, "API_KEY_PREFIX", prefix)
-            with ClerkChatClient(api_key=API_KEY, base_url=server.url) as client:
-                connect.sync(client=client, body=BODY)
-            assert check(server.requests[-1]), (location, server.requests[-1])
-        assert raw.get(f"{server.url}/").status_code == 200
+PLACEMENTS: list[tuple[str, str, str, Callable[[RecordedRequest], bool]]] = [
+    ("query", "api_key", "", lambda r: f"api_key={API_KEY}" in r.path),
+    ("header", "Authorization", "Bearer ", lambda r: r.headers["authorization"] == f"Bearer {API_KEY}"),
+    ("cookie", "session", "", lambda r: f"session={API_KEY}" in r.headers["cookie"]),
+]
+
+
+@pytest.mark.parametrize(("location", "name", "prefix", "arrived"), PLACEMENTS, ids=[p[0] for p in PLACEMENTS])
+def test_key_goes_to_query_bearer_or_cookie_when_the_scheme_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+    server: FakeClerk,
+    location: str,
+    name: str,
+    prefix: str,
+    arrived: Callable[[RecordedRequest], bool],
+) -> None:
+    """The placement logic for every scheme kind the pipeline accepts (as _settings.py would say)."""
+    monkeypatch.setattr(_settings, "API_KEY_LOCATION", location)
+    monkeypatch.setattr(_settings, "API_KEY_NAME", name)
+    monkeypatch.setattr(_settings, "API_KEY_PREFIX", prefix)
+
+    with ClerkChatClient(api_key=API_KEY, base_url=server.url) as client:
+        connect.sync(client=client, body=BODY)
+
+    assert arrived(server.requests[-1]), server.requests[-1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from clerk_chat_client import ClerkChatClient
+
 from tests.conftest import API_KEY
 
 

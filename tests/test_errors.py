@@ -10,9 +10,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import clerk_chat_client
+import pytest
 from clerk_chat_client import (
     APIConnectionError,
     APIStatusError,
@@ -30,6 +29,7 @@ from clerk_chat_client import (
 )
 from clerk_chat_client.api.twilio import connect
 from clerk_chat_client.models import ConnectTwilioRequest, TwilioConnectorResponse
+
 from tests.conftest import API_KEY
 from tests.support.fake_clerk import FakeClerk, Hang, Reply, free_port
 
@@ -141,7 +141,9 @@ MALFORMED = {
 @pytest.mark.anyio
 @CALLS
 @pytest.mark.parametrize("reply", MALFORMED.values(), ids=MALFORMED.keys())
-async def test_malformed_success_bodies_raise_response_validation_error(server: FakeClerk, call: Call, reply: Reply) -> None:
+async def test_malformed_success_bodies_raise_response_validation_error(
+    server: FakeClerk, call: Call, reply: Reply
+) -> None:
     server.default = reply
     async with ClerkChatClient(api_key=API_KEY, base_url=server.url) as client:
         with pytest.raises(ResponseValidationError) as caught:
@@ -155,7 +157,10 @@ async def test_malformed_success_bodies_raise_response_validation_error(server: 
 
 def test_undocumented_success_status_is_not_returned_as_none(server: FakeClerk) -> None:
     server.default = Reply.json({"data": {"connectUrl": "wss://x"}}, status=201)
-    with ClerkChatClient(api_key=API_KEY, base_url=server.url) as client, pytest.raises(ResponseValidationError) as caught:
+    with (
+        ClerkChatClient(api_key=API_KEY, base_url=server.url) as client,
+        pytest.raises(ResponseValidationError) as caught,
+    ):
         connect.sync(client=client, body=BODY)
 
     assert "201 is not a documented success response" in str(caught.value)

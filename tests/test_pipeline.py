@@ -72,7 +72,7 @@ def line_of(text: str, *pointer: str) -> int:
     return int(node.lc.key(pointer[-1])[0]) + 1
 
 
-SECURITY = [{"api_key": []}]
+SECURITY: list[dict[str, list[str]]] = [{"api_key": []}]
 
 
 def _operation(tag: str, operation_id: str | None, **extra: Any) -> dict[str, Any]:
@@ -128,7 +128,9 @@ def multi_controller_spec() -> Any:
         )
     }
     paths["/public/campaigns"] = {"get": _operation("Campaigns", "listCampaigns")}  # not controller form
-    paths["/public/campaigns/{campaignId}"] = {"get": _operation("Campaigns", None, parameters=[_path_param("campaignId")])}
+    paths["/public/campaigns/{campaignId}"] = {
+        "get": _operation("Campaigns", None, parameters=[_path_param("campaignId")])
+    }
     # the same method name as MessagesController_send, in another tag: allowed
     paths["/public/sms/messages"] = {"post": _operation("Sms", "SmsController_send", requestBody=send_body)}
     return document
@@ -138,7 +140,12 @@ def multi_controller_spec() -> Any:
 MULTI_EXPECTED = {
     (CONNECT, "post"): ("PublicTwilioConnectorController_connect", "connect", "twilio", "connect"),
     ("/public/messages", "post"): ("MessagesController_send", "send", "messages", "send"),
-    ("/public/contacts", "get"): ("ContactsController_list", "list", "contacts", "list_"),  # the generator's `list_`: a builtin
+    ("/public/contacts", "get"): (
+        "ContactsController_list",
+        "list",
+        "contacts",
+        "list_",
+    ),  # the generator's `list_`: a builtin
     ("/public/contacts/{contactId}", "get"): ("ContactsController_getById", "getById", "contacts", "get_by_id"),
     ("/public/campaigns", "get"): ("listCampaigns", "listCampaigns", "campaigns", "list_campaigns"),
     ("/public/campaigns/{campaignId}", "get"): (None, None, "campaigns", "get_public_campaigns_campaign_id"),
@@ -284,7 +291,9 @@ def _object_in_header(operation: Any) -> tuple[str, ...]:
     return ("not allowed in header",)
 
 
-@pytest.mark.parametrize("break_operation", [_text_plain_body, _object_in_header], ids=["text-plain-body", "object-header-param"])
+@pytest.mark.parametrize(
+    "break_operation", [_text_plain_body, _object_in_header], ids=["text-plain-body", "object-header-param"]
+)
 def test_operation_the_generator_cannot_handle_is_refused(
     repo: RepoCopy, break_operation: Callable[[Any], tuple[str, ...]]
 ) -> None:
@@ -302,7 +311,10 @@ def test_operation_the_generator_cannot_handle_is_refused(
 @pytest.mark.parametrize(
     "scheme",
     [
-        {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "https://web-api.clerk.chat/oauth/token", "scopes": {}}}},
+        {
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": "https://web-api.clerk.chat/oauth/token", "scopes": {}}},
+        },
         {"type": "http", "scheme": "basic"},
     ],
     ids=["oauth2", "http-basic"],
@@ -343,14 +355,19 @@ def test_generate_twice_on_an_unchanged_spec_changes_nothing(shared: RepoCopy) -
         assert result.returncode == 0, _output(result)
         assert "up to date" in result.stdout, _output(result)
         assert shared.snapshot() == before
-        assert {name: _read_or_none(shared.root / name) for name in _KEPT_FILES} == kept  # no version bump, no changelog
+        assert {
+            name: _read_or_none(shared.root / name) for name in _KEPT_FILES
+        } == kept  # no version bump, no changelog
 
 
 def test_bytecode_caches_are_not_hand_edits(shared: RepoCopy) -> None:
     """Importing the package from generated/ (an editable install, as the README's test venv has)
     writes __pycache__ there; that is not a difference from a fresh generation."""
     compiled = subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(shared.package_parent)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "compileall", "-q", str(shared.package_parent)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert compiled.returncode == 0, compiled.stderr
     assert any("__pycache__" in name for name in shared.snapshot())
@@ -460,7 +477,7 @@ def _new_unrecorded_override(root: Path) -> str:
 
 
 def _unrecord_existing_override(root: Path) -> str:
-    name = RECORDED_TEMPLATES[0]
+    name: str = RECORDED_TEMPLATES[0]
     manifest_path = root / "overrides" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["templates"][name]
@@ -525,7 +542,9 @@ def test_controller_operation_ids_become_method_modules(tmp_path: Path) -> None:
 
     seen = {(p, m): op.get("operationId") for p, m, op in spec_module.operation_objects(document)}
     assert seen == {key: readable for key, (_original, readable, _tag, _module) in MULTI_EXPECTED.items()}
-    modules = {(op.path, op.method): (naming.tag_package(op.tags[0]), naming.module_name(op)) for op in spec.operations()}
+    modules = {
+        (op.path, op.method): (naming.tag_package(op.tags[0]), naming.module_name(op)) for op in spec.operations()
+    }
     assert modules == {key: (tag, module) for key, (_original, _readable, tag, module) in MULTI_EXPECTED.items()}
     # the rule rewrites a copy: the loaded spec and the file keep the original operationIds
     assert [op.operation_id for op in spec.operations()] == [original for original, *_ in MULTI_EXPECTED.values()]
@@ -540,8 +559,14 @@ def _collision(first: tuple[str, str, str], second: tuple[str, str, str]) -> Any
 
 
 COLLISIONS = {
-    "two-controllers-one-tag": (("Contacts", "AController_list", "/public/a"), ("Contacts", "BController_list", "/public/b")),
-    "controller-and-plain-id": (("Contacts", "ContactsController_getById", "/public/a"), ("Contacts", "getById", "/public/b")),
+    "two-controllers-one-tag": (
+        ("Contacts", "AController_list", "/public/a"),
+        ("Contacts", "BController_list", "/public/b"),
+    ),
+    "controller-and-plain-id": (
+        ("Contacts", "ContactsController_getById", "/public/a"),
+        ("Contacts", "getById", "/public/b"),
+    ),
     "tags-differing-in-case": (
         ("Contacts", "ContactsController_find", "/public/a"),
         ("contacts", "PeopleController_find", "/public/b"),
@@ -571,7 +596,9 @@ def test_same_method_in_two_tags_is_not_a_collision(tmp_path: Path) -> None:
     path = tmp_path / "swagger.yml"
     write_spec(
         path,
-        _collision(("Contacts", "ContactsController_list", "/public/a"), ("Campaigns", "CampaignsController_list", "/public/b")),
+        _collision(
+            ("Contacts", "ContactsController_list", "/public/a"), ("Campaigns", "CampaignsController_list", "/public/b")
+        ),
     )
 
     document = naming.with_readable_names(spec_module.load(path))
@@ -613,10 +640,14 @@ def multi_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[RepoCopy, Repo
 
 def _import_in(copy: RepoCopy, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(copy.package_parent), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, "-P", "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-P", "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
 
 
-def test_multi_controller_spec_generates_readable_modules(multi_pair: tuple[RepoCopy, RepoCopy], tmp_path: Path) -> None:
+def test_multi_controller_spec_generates_readable_modules(
+    multi_pair: tuple[RepoCopy, RepoCopy], tmp_path: Path
+) -> None:
     copy = multi_pair[0]
     api = copy.package_parent / PACKAGE / "api"
     for tag, module in ((tag, module) for _o, _r, tag, module in MULTI_EXPECTED.values()):
@@ -653,7 +684,11 @@ def test_same_method_in_two_tags_generates_with_inline_bodies(repo: RepoCopy, tm
         body = {
             "required": True,
             "content": _json(
-                {"type": "object", "properties": {f"{tag.lower()}Text": {"type": "string"}}, "required": [f"{tag.lower()}Text"]}
+                {
+                    "type": "object",
+                    "properties": {f"{tag.lower()}Text": {"type": "string"}},
+                    "required": [f"{tag.lower()}Text"],
+                }
             ),
         }
         document["paths"][path] = {"post": _operation(tag, f"{tag}Controller_send", requestBody=body)}

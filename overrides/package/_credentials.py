@@ -43,7 +43,11 @@ class KeyStamp:
             without = request.url.copy_remove_param(name)
             request.url = without if value is None else without.copy_add_param(name, value)
         else:
-            kept = [pair for pair in request.headers.get("cookie", "").split("; ") if pair and not pair.startswith(f"{name}=")]
+            kept = [
+                pair
+                for pair in request.headers.get("cookie", "").split("; ")
+                if pair and not pair.startswith(f"{name}=")
+            ]
             cookies = kept if value is None else [*kept, f"{name}={value}"]
             if cookies:
                 request.headers["cookie"] = "; ".join(cookies)

@@ -110,9 +110,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(
-    request: httpx.Request, response: httpx.Response, retry_after: float | None = None
-) -> APIStatusError:
+def status_error(request: httpx.Request, response: httpx.Response, retry_after: float | None = None) -> APIStatusError:
     """The typed exception for an error response whose body has been read."""
     status = response.status_code
     if status == 429:

@@ -38,7 +38,9 @@ def parse_or_raise(operation: str, response: httpx.Response, parse: Callable[...
         raise ResponseValidationError(operation, response.status_code, response.content, problem) from exc
 
 
-def parsed_success(operation: str, response: httpx.Response, parse: Callable[..., T], client: Any, *, none_ok: bool) -> T:
+def parsed_success(
+    operation: str, response: httpx.Response, parse: Callable[..., T], client: Any, *, none_ok: bool
+) -> T:
     """The parsed success model, or the typed error: what `sync()` and `asyncio()` promise."""
     if not response.is_success:
         raise status_error(response.request, response)

@@ -20,9 +20,17 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRAC
 ALWAYS_RETRIED_STATUSES = frozenset({429})
 IDEMPOTENT_RETRIED_STATUSES = frozenset({408, 502, 503, 504})
 NEVER_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-MAYBE_SENT_ERRORS = (httpx.ReadTimeout, httpx.ReadError, httpx.WriteError, httpx.WriteTimeout, httpx.RemoteProtocolError)
+MAYBE_SENT_ERRORS = (
+    httpx.ReadTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.RemoteProtocolError,
+)
 _LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
-_NAMED_DATE = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I)
+_NAMED_DATE = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I
+)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,9 @@ class CallPlan:
         clock = self._policy.clock
         while (wait := self._policy.gate.wait_needed(clock.monotonic())) > 0:
             if clock.monotonic() + wait > deadline:
-                raise APITimeoutError("the client is rate limited past this call's total_timeout", request=self._request)
+                raise APITimeoutError(
+                    "the client is rate limited past this call's total_timeout", request=self._request
+                )
             yield Sleep(wait)
 
     def _cap_timeouts(self, deadline: float) -> None:

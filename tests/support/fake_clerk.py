@@ -304,17 +304,14 @@ class FakeClerk:
             while await self._exchange(reader, writer, connection_id):
                 pass
             writer.close()  # clean FIN; every response was drained already
-        except (_ConnectionDone, ConnectionError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError, ValueError):
+        except (_ConnectionDone, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass  # misbehaviour done, peer gone, or a request we cannot parse
         finally:  # a no-op if closed above; drops the connection on cancellation at server stop
             writer.transport.abort()
             with self._lock:
                 self._open -= 1
 
-    async def _exchange(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection_id: int
-    ) -> bool:
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection_id: int) -> bool:
         """Serve one request; return whether the connection may carry another."""
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -334,9 +331,7 @@ class FakeClerk:
         else:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
         connection = {t.strip() for t in headers.get("connection", "").lower().split(",")}
-        keep_alive = "close" not in connection and (
-            version != "HTTP/1.0" or "keep-alive" in connection
-        )
+        keep_alive = "close" not in connection and (version != "HTTP/1.0" or "keep-alive" in connection)
 
         record = RecordedRequest(method, path, headers, body, arrived_at, connection_id)
         with self._lock:
