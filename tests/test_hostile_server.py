@@ -47,6 +47,7 @@ from tests.support.fake_clerk import (
     free_port,
 )
 from tests.support.fake_clock import FakeClock
+from tests.support.pool import assert_pool_idle, connection_pool
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
@@ -88,20 +89,9 @@ async def attempt(mode: str, client: ClerkChatClient, *, detailed: bool = False)
     return outcome
 
 
-def _pool(mode: str, client: ClerkChatClient) -> Any:
-    """The httpcore pool under the client's retry transport."""
-    httpx_client: httpx.Client | httpx.AsyncClient = (
-        client.get_httpx_client() if mode == "sync" else client.get_async_httpx_client()
-    )
-    return httpx_client._transport._inner._pool  # type: ignore[union-attr]
-
-
 async def assert_no_leak(mode: str, client: ClerkChatClient, server: FakeClerk | None = None) -> None:
     """No connection mid-request in the pool; closing the client closes every connection."""
-    pool = _pool(mode, client)
-    busy = [repr(c) for c in pool.connections if not (c.is_idle() or c.is_closed())]
-    assert busy == [], f"connections left mid-request: {busy}"
-    assert pool._requests == [], "requests still registered with the pool"
+    assert_pool_idle(connection_pool(client, mode))
     if mode == "sync":
         client.get_httpx_client().close()
     else:

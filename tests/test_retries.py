@@ -55,6 +55,7 @@ from tests.support.fake_clerk import (
     free_port,
 )
 from tests.support.fake_clock import FakeClock
+from tests.support.pool import assert_pool_idle, connection_pool
 
 MakeClient = Callable[..., ClerkChatClient]
 BODY = ConnectTwilioRequest(inbox_external_id="inbox-123")
@@ -201,26 +202,18 @@ async def async_closing(*clients: ClerkChatClient) -> AsyncIterator[None]:
                 client._client.close()
 
 
-def pool(client: ClerkChatClient, mode: str) -> Any:
-    """The httpcore connection pool under the client's retrying transport."""
-    http = client.get_httpx_client() if mode == "sync" else client.get_async_httpx_client()
-    return http._transport._inner._pool  # type: ignore[union-attr]
-
-
 async def assert_no_leaks(server: FakeClerk, client: ClerkChatClient, mode: str) -> None:
     """No connection is busy, nothing waits for one, and every connection the server still has
     open is one the client's pool holds idle (a discarded response left unclosed would keep its
     connection ACTIVE, outside the pool's reach)."""
-    connection_pool = pool(client, mode)
-    connections = connection_pool.connections
-    busy = [c for c in connections if not (c.is_idle() or c.is_closed())]
-    assert busy == [], busy
-    assert connection_pool._requests == []
+    pool = connection_pool(client, mode)
+    assert_pool_idle(pool)
+    connections = pool.connections
     idle_open = sum(1 for c in connections if c.is_idle() and not c.is_closed())
     with anyio.move_on_after(3):
         while server.open_connections != idle_open:
             await anyio.sleep(0.01)
-    assert server.open_connections == idle_open, connection_pool
+    assert server.open_connections == idle_open, pool
 
 
 async def arrivals(server: FakeClerk, count: int) -> list[RecordedRequest]:
@@ -698,7 +691,7 @@ async def test_retried_calls_reuse_one_connection_and_leak_none(
             await assert_no_leaks(server, client, mode)
         assert len(server.requests) == 39
         assert server.total_connections == 1
-        assert len(pool(client, mode).connections) == 1
+        assert len(connection_pool(client, mode).connections) == 1
 
 
 # --- the real clock ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from clerk_chat_client.models import ConnectTwilioRequest
 
 from tests.conftest import API_KEY
 from tests.support.fake_clerk import Behaviour, FakeClerk, RecordedRequest, Reply
+from tests.support.pool import assert_pool_idle, connection_pool
 
 pytestmark = [pytest.mark.soak, pytest.mark.timeout(120)]
 
@@ -77,11 +78,6 @@ def assert_every_call_accounted_for(
     assert collections.Counter(r.status for r in requests) == {200: calls, 429: expected_429}
 
 
-def assert_pool_idle(pool: object) -> None:
-    busy = [repr(c) for c in pool.connections if not (c.is_idle() or c.is_closed())]  # type: ignore[attr-defined]
-    assert busy == [] and pool._requests == []  # type: ignore[attr-defined]
-
-
 def wait_all_closed(server: FakeClerk) -> None:
     deadline = time.monotonic() + 10
     while server.open_connections:
@@ -107,7 +103,7 @@ async def test_concurrent_async_calls_all_succeed_through_429s(server: FakeClerk
         async with anyio.create_task_group() as group:
             for number in range(ASYNC_CALLS):
                 group.start_soon(call, number)
-        assert_pool_idle(client.get_async_httpx_client()._transport._inner._pool)  # type: ignore[attr-defined]
+        assert_pool_idle(connection_pool(client, "async"))
     elapsed = time.monotonic() - started
 
     assert_every_call_accounted_for(server, limiter, answers, ASYNC_CALLS)
@@ -132,7 +128,7 @@ def test_threaded_sync_calls_all_succeed_through_429s(server: FakeClerk) -> None
     with client, ThreadPoolExecutor(THREADS) as pool:
         for future in [pool.submit(worker, thread) for thread in range(THREADS)]:
             future.result()  # re-raises whatever a worker raised
-        assert_pool_idle(client.get_httpx_client()._transport._inner._pool)  # type: ignore[attr-defined]
+        assert_pool_idle(connection_pool(client, "sync"))
     elapsed = time.monotonic() - started
 
     assert_every_call_accounted_for(server, limiter, answers, THREADS * CALLS_PER_THREAD)
