@@ -7,6 +7,7 @@ import pytest
 from clerk_chat_client import ClerkChatClient
 
 from tests.conftest import API_KEY
+from tests.support.fake_clerk import FakeClerk
 
 
 @pytest.mark.parametrize("path", ["/public/twilio-connector/connect", "/a/b?c=1", "relative", "/x y/%20"])
@@ -34,3 +35,19 @@ async def test_async_client_uses_the_same_merge() -> None:
         merged = client.get_async_httpx_client()._merge_url("/p?q=1")
 
     assert merged == httpx.URL("https://api.example.test/p?q=1")
+
+
+def test_responses_read_by_the_transport_still_report_elapsed(server: FakeClerk) -> None:
+    """httpx sets `elapsed` when it closes a response; the transport reads (and so closes) it first."""
+    with ClerkChatClient(api_key=API_KEY, base_url=server.url) as client:
+        response = client.get_httpx_client().get("/anything")
+
+    assert response.elapsed.total_seconds() >= 0
+
+
+@pytest.mark.anyio
+async def test_async_responses_report_elapsed(server: FakeClerk) -> None:
+    async with ClerkChatClient(api_key=API_KEY, base_url=server.url) as client:
+        response = await client.get_async_httpx_client().get("/anything")
+
+    assert response.elapsed.total_seconds() >= 0

@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
@@ -180,6 +181,7 @@ class ClerkTransport(httpx.BaseTransport):
 
     def _attempt(self, request: httpx.Request, deadline: float) -> Outcome:
         """Send once and read the whole body here, so a broken body is a retryable outcome."""
+        started = self._policy.clock.monotonic()
         try:
             response = self._inner.handle_request(request)
         except httpx.TransportError as exc:
@@ -191,6 +193,7 @@ class ClerkTransport(httpx.BaseTransport):
         except httpx.TransportError as exc:
             response.close()
             return exc
+        response.elapsed = timedelta(seconds=self._policy.clock.monotonic() - started)  # httpx sets it on close
         return response
 
     def close(self) -> None:
@@ -220,6 +223,7 @@ class AsyncClerkTransport(httpx.AsyncBaseTransport):
             return response
 
     async def _attempt(self, request: httpx.Request, deadline: float) -> Outcome:
+        started = self._policy.clock.monotonic()
         try:
             response = await self._inner.handle_async_request(request)
         except httpx.TransportError as exc:
@@ -231,6 +235,7 @@ class AsyncClerkTransport(httpx.AsyncBaseTransport):
         except httpx.TransportError as exc:
             await response.aclose()
             return exc
+        response.elapsed = timedelta(seconds=self._policy.clock.monotonic() - started)
         return response
 
     async def aclose(self) -> None:
