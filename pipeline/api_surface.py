@@ -222,15 +222,28 @@ def _settings(path: Path) -> dict[str, str] | None:
     return constants
 
 
-def _public_paths(obj: griffe.Object) -> list[str]:
-    """Public objects, the way griffe's breaking-change check walks them (exports included)."""
+def _public_paths(obj: griffe.Object | griffe.Alias, prefix: str | None = None) -> list[str]:
+    """Public objects as users reach them. A class exported from a private module (ClerkChatClient
+    from `_client`) is walked under its exported name, so a method added to it is seen; objects of
+    public modules are walked where they stand."""
+    prefix = prefix or obj.path
     paths: list[str] = []
-    for member in obj.members.values():
+    for name, member in obj.members.items():
         if not member.is_public:
             continue
-        paths.append(member.path)
-        if not member.is_alias and isinstance(member, griffe.Module | griffe.Class):
-            paths.extend(_public_paths(member))
+        path = f"{prefix}.{name}"
+        paths.append(path)
+        target: griffe.Object | griffe.Alias = member
+        if isinstance(member, griffe.Alias):
+            try:
+                target = member.final_target
+            except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+                continue
+            private_home = any(part.startswith("_") for part in target.path.split("."))
+            if not (private_home and target.path.split(".")[0] == obj.path.split(".")[0]):
+                continue
+        if isinstance(target, griffe.Module | griffe.Class):
+            paths.extend(_public_paths(target, path))
     return paths
 
 

@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import anyio
 import pytest
 from clerk_chat_client import (
     ClerkChatClient,
@@ -238,3 +239,21 @@ def test_key_goes_to_query_bearer_or_cookie_when_the_scheme_says_so(
         connect.sync(client=client, body=BODY)
 
     assert arrived(server.requests[-1]), server.requests[-1]
+
+
+@pytest.mark.anyio
+async def test_close_and_aclose_release_every_connection(server: FakeClerk) -> None:
+    client = ClerkChatClient(api_key=API_KEY, base_url=server.url)
+    connect.sync(client=client, body=BODY)
+    await connect.asyncio(client=client, body=BODY)
+    assert server.open_connections == 2
+
+    await client.aclose()
+
+    server.wait_idle()
+    for _ in range(100):
+        if server.open_connections == 0:
+            break
+        await anyio.sleep(0.02)
+    assert server.open_connections == 0
+    assert client.get_httpx_client().is_closed and client.get_async_httpx_client().is_closed

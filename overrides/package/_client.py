@@ -187,6 +187,17 @@ class ClerkChatClient(AuthenticatedClient):
     def with_timeout(self, timeout: httpx.Timeout) -> Self:
         return self.with_options(timeout=timeout)
 
+    def close(self) -> None:
+        """Close the sync connection pool, if one was opened (the async one: `aclose`)."""
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close both connection pools that were opened."""
+        self.close()
+        if self._async_client is not None:
+            await self._async_client.aclose()
+
     def get_httpx_client(self) -> httpx.Client:
         if self._client is None:
             client_args, transport_args = self._split_httpx_args()
