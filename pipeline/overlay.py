@@ -6,6 +6,9 @@ Two kinds of override:
   against; when the pinned generator's template differs, generation fails naming the file, so a
   generator upgrade cannot silently keep stale code. After reviewing the upstream change and
   updating the override, `python -m pipeline.overlay record` refreshes the manifest.
+- Modules of `overrides/package/` that build on generated code (the client subclasses the
+  generated `AuthenticatedClient`) name the upstream templates they depend on under `builds_on`
+  in the manifest, with their sha256: a change there fails generation naming the module too.
 - `overrides/package/*.py` are new modules copied into the generated package, and
   `overrides/project/*` new files for the project root (LICENSE). They may not replace a
   generated file: a name clash fails generation.
@@ -18,6 +21,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import openapi_python_client
 
@@ -58,6 +62,20 @@ def check_templates() -> None:
     stale = sorted(set(recorded) - {path.name for path in _override_templates()})
     if stale:
         raise PipelineError(f"{MANIFEST.relative_to(ROOT)}: records templates with no override: {', '.join(stale)}")
+    for name, dependency in _builds_on().items():
+        installed = _sha256(UPSTREAM_TEMPLATES / name)
+        if dependency["sha256"] != installed:
+            modules = ", ".join(f"overrides/package/{module}" for module in dependency["by"])
+            raise PipelineError(
+                f"{modules} build(s) on the generator's {name}, which changed (recorded sha256 "
+                f"{dependency['sha256'][:12]}, installed {installed[:12]}). Check them against "
+                f"{UPSTREAM_TEMPLATES / name}, then run `python -m pipeline.overlay record`"
+            )
+
+
+def _builds_on() -> dict[str, dict[str, Any]]:
+    builds_on: dict[str, dict[str, Any]] = json.loads(MANIFEST.read_text(encoding="utf-8")).get("builds_on", {})
+    return builds_on
 
 
 def add_files(project_dir: Path, package_name: str) -> None:
@@ -79,7 +97,14 @@ def add_files(project_dir: Path, package_name: str) -> None:
 def record() -> None:
     """Write the manifest from the installed generator (after reviewing upstream changes)."""
     templates = {path.name: _sha256(UPSTREAM_TEMPLATES / path.name) for path in _override_templates()}
-    manifest = {"generator": f"openapi-python-client=={openapi_python_client.__version__}", "templates": templates}
+    builds_on = {
+        name: {**dependency, "sha256": _sha256(UPSTREAM_TEMPLATES / name)} for name, dependency in _builds_on().items()
+    }
+    manifest = {
+        "generator": f"openapi-python-client=={openapi_python_client.__version__}",
+        "templates": templates,
+        "builds_on": builds_on,
+    }
     MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"recorded {len(templates)} template(s) in {MANIFEST.relative_to(ROOT)}")
 

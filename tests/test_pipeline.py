@@ -469,6 +469,23 @@ def test_override_written_against_another_upstream_template_fails(repo: RepoCopy
     assert_refused(repo, before, result, f"overrides/templates/{template}")
 
 
+BUILDS_ON = json.loads((REPO / "overrides" / "manifest.json").read_text(encoding="utf-8"))["builds_on"]
+
+
+@pytest.mark.parametrize("template", sorted(BUILDS_ON))
+def test_a_changed_template_that_an_override_module_builds_on_fails(repo: RepoCopy, template: str) -> None:
+    """The client subclasses the generated AuthenticatedClient: a changed client.py.jinja is loud."""
+    manifest_path = repo.root / "overrides" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["builds_on"][template]["sha256"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    before = repo.snapshot()
+
+    result = repo.generate()
+
+    assert_refused(repo, before, result, template, *(f"overrides/package/{m}" for m in BUILDS_ON[template]["by"]))
+
+
 def _new_unrecorded_override(root: Path) -> str:
     name = "types.py.jinja"
     assert not (root / "overrides" / "templates" / name).exists()
