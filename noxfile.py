@@ -21,6 +21,7 @@ nox.options.sessions = ["generate", "tests", "build"]
 ROOT = Path(__file__).parent
 GENERATE_LOCK = "requirements/generate.txt"
 TESTS_LOCK = "requirements/tests.txt"
+BENCH_LOCK = "requirements/bench.txt"
 PACKAGE_DIR = "generated/clerk-chat-client"
 NODE_PROJECT = "tests/contract"
 
@@ -98,7 +99,8 @@ def local_index(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmark ClerkChatClient against raw httpx and the plain generated client."""
-    _install_lock(session, TESTS_LOCK)
+    """Benchmark ClerkChatClient against raw httpx2 (the floor), raw httpx and the plain generated client."""
+    _install_lock(session, BENCH_LOCK)
     _install_generated(session)
+    session.run("python", "-m", "mypy", "--strict", "--explicit-package-bases", "benchmarks")  # its deps live here
     session.run("python", "-m", "benchmarks.run", *session.posargs)

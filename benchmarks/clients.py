@@ -1,9 +1,10 @@
-"""The three ways of making the same call that the benchmark compares.
+"""The ways of making the same call that the benchmark compares.
 
 Each case is one `connect` call that ends with the websocket URL as a `str`, so every case does
-the same useful work: raw httpx parses the JSON by hand, the other two go through the generated
-operation and its attrs models. All clients get the same pool limits (ClerkChatClient passes
-`limits` to the inner transport it builds), so only the client code differs.
+the same useful work: raw httpx2 (the floor) and raw httpx (the old stack, a reference) parse the
+JSON by hand, the others go through the generated operation and its attrs models. All clients get
+the same pool limits (ClerkChatClient passes `limits` to the inner transport it builds), so only
+the client code differs. httpx and httpx2 share one API, so one factory builds both raw cases.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import clerk_chat_client
 import httpx
+import httpx2
 from clerk_chat_client.api.twilio import connect
 from clerk_chat_client.models.connect_twilio_request import ConnectTwilioRequest
 
@@ -25,20 +27,23 @@ INBOX = "inbox-1"
 # What ConnectTwilioRequest(inbox_external_id=INBOX).to_dict() sends, so raw httpx posts the same bytes.
 RAW_PAYLOAD = {"inboxExternalId": INBOX, "direction": "inbound"}
 
-RAW = "raw httpx"
+RAW = "raw httpx2"
+RAW_HTTPX = "raw httpx"
 GENERATED = "generated client"
 CLERK = "ClerkChatClient"
-CASE_NAMES = (RAW, GENERATED, CLERK)
+CASE_NAMES = (RAW, RAW_HTTPX, GENERATED, CLERK)
+STACKS: dict[str, Any] = {RAW: httpx2, RAW_HTTPX: httpx}  # the module behind each raw case
 
 
-def pool_limits() -> httpx.Limits:
+def pool_limits(stack: Any = httpx2) -> Any:
     """Room for 100 concurrent requests, every connection kept alive (no reconnect churn).
 
     keepalive_expiry is raised from httpx's 5 s: while the other cases run their batches, a case's
     idle connections would otherwise expire and its next batch would time reconnecting. It stays
     below the server's keep-alive timeout (60 s), so no client reuses a connection the server closed.
     """
-    return httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0)
+    limits: Any = stack.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0)
+    return limits
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,18 @@ class AsyncCase:
 _MOCK_BODY = json.dumps({"data": {"connectUrl": CONNECT_URL}}).encode()
 
 
-def mock_transport() -> httpx.MockTransport:
+def mock_transport(stack: Any = httpx2) -> Any:
     """The server's answer without a network: what is left to time is the client's own CPU."""
-    return httpx.MockTransport(
-        lambda request: httpx.Response(200, content=_MOCK_BODY, headers={"content-type": "application/json"})
+    return stack.MockTransport(
+        lambda request: stack.Response(200, content=_MOCK_BODY, headers={"content-type": "application/json"})
     )
 
 
-def _httpx_args(transport: httpx.BaseTransport | None) -> dict[str, Any]:
+def _httpx_args(transport: httpx2.BaseTransport | None) -> dict[str, Any]:
     return {"limits": pool_limits()} if transport is None else {"transport": transport}
 
 
-def _generated(base_url: str, transport: httpx.BaseTransport | None = None) -> clerk_chat_client.AuthenticatedClient:
+def _generated(base_url: str, transport: httpx2.BaseTransport | None = None) -> clerk_chat_client.AuthenticatedClient:
     return clerk_chat_client.AuthenticatedClient(
         base_url=base_url,
         token=API_KEY,
@@ -79,21 +84,41 @@ def _generated(base_url: str, transport: httpx.BaseTransport | None = None) -> c
     )
 
 
-def _clerk(base_url: str, transport: httpx.BaseTransport | None = None) -> clerk_chat_client.ClerkChatClient:
+def _clerk(base_url: str, transport: httpx2.BaseTransport | None = None) -> clerk_chat_client.ClerkChatClient:
     # A `transport` in httpx_args becomes ClerkChatClient's inner transport, wrapped like the real one.
     return clerk_chat_client.ClerkChatClient(api_key=API_KEY, base_url=base_url, httpx_args=_httpx_args(transport))
 
 
-def sync_cases(base_url: str, transport: httpx.BaseTransport | None = None) -> list[SyncCase]:
-    """Raw httpx, the plain generated client and ClerkChatClient, sync (over `transport` if given)."""
-    url = base_url + CONNECT_PATH
+def _raw_sync(name: str, url: str, no_network: bool) -> SyncCase:
+    stack = STACKS[name]
     headers = {"apiKey": API_KEY}
-    raw = httpx.Client(limits=pool_limits()) if transport is None else httpx.Client(transport=transport)
+    raw = stack.Client(transport=mock_transport(stack)) if no_network else stack.Client(limits=pool_limits(stack))
 
-    def raw_call() -> str:
+    def call() -> str:
         url_value: str = raw.post(url, json=RAW_PAYLOAD, headers=headers).json()["data"]["connectUrl"]
         return url_value
 
+    return SyncCase(name, call, raw.close)
+
+
+def _raw_async(name: str, url: str) -> AsyncCase:
+    stack = STACKS[name]
+    headers = {"apiKey": API_KEY}
+    raw = stack.AsyncClient(limits=pool_limits(stack))
+
+    async def call() -> str:
+        response = await raw.post(url, json=RAW_PAYLOAD, headers=headers)
+        url_value: str = response.json()["data"]["connectUrl"]
+        return url_value
+
+    return AsyncCase(name, call, raw.aclose)
+
+
+def sync_cases(base_url: str, *, no_network: bool = False) -> list[SyncCase]:
+    """Raw httpx2, raw httpx, the plain generated client and ClerkChatClient, sync (over a mock
+    transport of each stack when `no_network`)."""
+    url = base_url + CONNECT_PATH
+    transport = mock_transport() if no_network else None
     generated = _generated(base_url, transport)
 
     def generated_call() -> str:
@@ -105,23 +130,16 @@ def sync_cases(base_url: str, transport: httpx.BaseTransport | None = None) -> l
         return connect.sync(client=clerk, body=ConnectTwilioRequest(inbox_external_id=INBOX)).data.connect_url
 
     return [
-        SyncCase(RAW, raw_call, raw.close),
+        _raw_sync(RAW, url, no_network),
+        _raw_sync(RAW_HTTPX, url, no_network),
         SyncCase(GENERATED, generated_call, generated.get_httpx_client().close),
         SyncCase(CLERK, clerk_call, clerk.get_httpx_client().close),
     ]
 
 
 def async_cases(base_url: str) -> list[AsyncCase]:
-    """The same three, async (create inside the event loop that will use them)."""
+    """The same four, async (create inside the event loop that will use them)."""
     url = base_url + CONNECT_PATH
-    headers = {"apiKey": API_KEY}
-    raw = httpx.AsyncClient(limits=pool_limits())
-
-    async def raw_call() -> str:
-        response = await raw.post(url, json=RAW_PAYLOAD, headers=headers)
-        url_value: str = response.json()["data"]["connectUrl"]
-        return url_value
-
     generated = _generated(base_url)
 
     async def generated_call() -> str:
@@ -135,7 +153,8 @@ def async_cases(base_url: str) -> list[AsyncCase]:
         return (await connect.asyncio(client=clerk, body=body)).data.connect_url
 
     return [
-        AsyncCase(RAW, raw_call, raw.aclose),
+        _raw_async(RAW, url),
+        _raw_async(RAW_HTTPX, url),
         AsyncCase(GENERATED, generated_call, generated.get_async_httpx_client().aclose),
         AsyncCase(CLERK, clerk_call, clerk.get_async_httpx_client().aclose),
     ]

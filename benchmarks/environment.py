@@ -43,6 +43,8 @@ def describe(root: Path) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "httpx2": _version("httpx2"),
+        "httpcore2": _version("httpcore2"),
         "httpx": _version("httpx"),
         "httpcore": _version("httpcore"),
         "anyio": _version("anyio"),

@@ -1,4 +1,4 @@
-"""Import time of clerk_chat_client against httpx, each in a fresh interpreter.
+"""Import time of clerk_chat_client against httpx2 (and httpx), each in a fresh interpreter.
 
 A process imports a module once, so the only honest measurement is a new interpreter per sample.
 The timer runs inside the child around the import statement alone, leaving out interpreter
@@ -23,10 +23,11 @@ from .timing import rotated
 
 _PROGRAM = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 
+HTTPX2 = "import httpx2"
 HTTPX = "import httpx"
 CLIENT = "import clerk_chat_client"
 CLIENT_AND_OPERATION = "import clerk_chat_client.api.twilio.connect"
-STATEMENTS = (HTTPX, CLIENT, CLIENT_AND_OPERATION)
+STATEMENTS = (HTTPX2, HTTPX, CLIENT, CLIENT_AND_OPERATION)
 
 
 def _once(statement: str, env: dict[str, str]) -> float:

@@ -1,7 +1,8 @@
 """`python -m benchmarks.run [--quick] [--skip-pipeline]`: issue 9's numbers in one run.
 
 Starts the local server, measures sync and async per-call latency and async throughput of raw
-httpx, the plain generated client and ClerkChatClient (interleaved), the same sync calls without
+httpx2 (the floor), raw httpx (the old stack), the plain generated client and ClerkChatClient
+(interleaved), the same sync calls without
 a network (the clients' own CPU), import time and the warm pipeline; prints a table with the
 issue's targets and writes benchmarks/results.json.
 """
@@ -97,16 +98,14 @@ def _http_rows(p: Parameters, progress: Progress) -> list[Row]:
         rows = _sync_rows("sync, per call", clients.sync_cases(base_url), p, added_note=False)
         rows += asyncio.run(_async_rows(base_url, p, progress))
     progress("sync, no network ...")
-    no_network = clients.sync_cases("http://127.0.0.1:9", clients.mock_transport())
-    rows += _sync_rows(
-        "sync, per call, no network (httpx.MockTransport): client CPU only", no_network, p, added_note=True
-    )
+    no_network = clients.sync_cases("http://127.0.0.1:9", no_network=True)
+    rows += _sync_rows("sync, per call, no network (MockTransport): client CPU only", no_network, p, added_note=True)
     return rows
 
 
 def _import_rows(p: Parameters) -> list[Row]:
     times = imports.import_times(p.import_repeats)
-    base = times[imports.HTTPX].median
+    base = times[imports.HTTPX2].median
     group = "import (fresh interpreter, import statement only)"
     return [
         Row(
@@ -152,9 +151,9 @@ def _caveats() -> list[str]:
     notes = []
     if importlib.util.find_spec("sniffio") is None:
         notes.append(
-            "sniffio is not installed (anyio >= 4.11 no longer pulls it in): httpcore 1.0.9 retries "
-            "`import sniffio` on every async lock/event it creates (encode/httpcore#1103), a sys.path scan "
-            "per try; the async numbers include that cost, for all three clients alike."
+            "sniffio is not installed (anyio >= 4.11 no longer pulls it in): httpcore 1.0.9, under raw httpx, "
+            "retries `import sniffio` on every async lock/event it creates (encode/httpcore#1103), a sys.path "
+            "scan per try; httpcore2 tries once at import. The raw httpx async rows include that cost."
         )
     return notes
 
@@ -185,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     write_json(args.output, {**environment, "caveats": caveats}, parameters, rows)
     print(format_table(rows))
     print(
-        f"\nPython {environment['python']}, httpx {environment['httpx']}, {environment['platform']}, "
+        f"\nPython {environment['python']}, httpx2 {environment['httpx2']}, httpx {environment['httpx']}, "
+        f"{environment['platform']}, "
         f"{environment['cpu_count']} CPUs, load {environment['load_average']} -> {environment['load_average_after']}, "
         f"{environment['datetime_utc']}"
     )

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent  # where `-m benchmarks.server` resolves
 CONNECT_PATH = "/public/twilio-connector/connect"
@@ -109,10 +109,10 @@ def _wait_until_serving(base_url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            response = httpx.post(base_url + CONNECT_PATH, json={}, timeout=2.0)
+            response = httpx2.post(base_url + CONNECT_PATH, json={}, timeout=2.0)
             if response.json()["data"]["connectUrl"] == CONNECT_URL:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"benchmark server at {base_url} did not answer within {timeout} s")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,14 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Signature:
+    """A public function or method as callers use it: what they pass, what they get back."""
+
+    parameters: tuple[Slot, ...]  # without self/cls; `*args` and `**kwargs` keep their stars
+    returns: str
+
+
+@dataclass(frozen=True)
 class Model:
     """An attrs model (`fields`) or an enum (`values`, the wire values in source form)."""
 
@@ -87,6 +96,8 @@ class Surface:
     models: dict[str, Model]  # by class name; enums included
     settings: dict[str, str] | None  # constant -> source of its value; None: no _settings.py
     public: frozenset[str]  # dotted paths of every public object, for additions griffe cannot report
+    signatures: dict[str, Signature]  # every public function and method, by dotted path as users reach it
+    dependencies: dict[str, str]  # runtime requirements of the project: normalized name -> specifier
     module: griffe.Module  # the griffe tree, for griffe.find_breaking_changes
 
 
@@ -103,12 +114,15 @@ def read(package_dir: Path) -> Surface:
     )
     if not isinstance(loaded, griffe.Module):
         raise PipelineError(f"{package_dir}: griffe did not load it as a module")
+    public = _public_objects(loaded)
     return Surface(
         package=loaded.path,
         operations=_operations(loaded),
         models=_models(loaded),
         settings=_settings(package_dir / f"{SETTINGS_MODULE}.py"),
-        public=frozenset(_public_paths(loaded)),
+        public=frozenset(public),
+        signatures={path: _signature(obj) for path, obj in public.items() if isinstance(obj, griffe.Function)},
+        dependencies=_dependencies(package_dir.parent / "pyproject.toml"),
         module=loaded,
     )
 
@@ -222,29 +236,55 @@ def _settings(path: Path) -> dict[str, str] | None:
     return constants
 
 
-def _public_paths(obj: griffe.Object | griffe.Alias, prefix: str | None = None) -> list[str]:
-    """Public objects as users reach them. A class exported from a private module (ClerkChatClient
-    from `_client`) is walked under its exported name, so a method added to it is seen; objects of
-    public modules are walked where they stand."""
+def _public_objects(obj: griffe.Object, prefix: str | None = None) -> dict[str, griffe.Object | griffe.Alias]:
+    """Public objects as users reach them, by dotted path. A class exported from a private module
+    (ClerkChatClient from `_client`) is walked under its exported name, so a method added to it is
+    seen; objects of public modules are walked where they stand."""
     prefix = prefix or obj.path
-    paths: list[str] = []
+    found: dict[str, griffe.Object | griffe.Alias] = {}
     for name, member in obj.members.items():
         if not member.is_public:
             continue
         path = f"{prefix}.{name}"
-        paths.append(path)
-        target: griffe.Object | griffe.Alias = member
         if isinstance(member, griffe.Alias):
             try:
                 target = member.final_target
             except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+                found[path] = member  # listed (an addition is seen), not walked
                 continue
+            found[path] = target
             private_home = any(part.startswith("_") for part in target.path.split("."))
             if not (private_home and target.path.split(".")[0] == obj.path.split(".")[0]):
                 continue
+        else:
+            target = member
+            found[path] = target
         if isinstance(target, griffe.Module | griffe.Class):
-            paths.extend(_public_paths(target, path))
-    return paths
+            found.update(_public_objects(target, path))
+    return found
+
+
+def _signature(function: griffe.Function) -> Signature:
+    stars = {griffe.ParameterKind.var_positional: "*", griffe.ParameterKind.var_keyword: "**"}
+    parameters = tuple(
+        _slot(stars.get(param.kind, "") + param.name, param.annotation, param.default)
+        for param in function.parameters
+        if param.name not in ("self", "cls")
+    )
+    return Signature(parameters, str(function.returns) if function.returns is not None else "None")
+
+
+def _dependencies(pyproject: Path) -> dict[str, str]:
+    """`[project].dependencies` as name -> the rest of the requirement (version range, markers)."""
+    if not pyproject.is_file():
+        return {}
+    listed = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("dependencies", [])
+    found: dict[str, str] = {}
+    for requirement in listed:
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)", requirement)
+        if match:
+            found[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2].strip()
+    return found
 
 
 def _split_union(annotation: str) -> list[str]:

@@ -33,7 +33,7 @@ from .errors import PipelineError
 from .paths import GENERATED_PROJECT, PACKAGE_NAME, PROJECT_NAME, ROOT
 
 DIST = ROOT / "dist"
-RUNTIME_DEPENDENCIES = frozenset({"httpx", "attrs", "python-dateutil"})
+RUNTIME_DEPENDENCIES = frozenset({"httpx2", "attrs", "python-dateutil"})
 # Never shipped: caches, the repo's own tests and overrides, credentials.
 FORBIDDEN_DIRS = frozenset(
     {

@@ -23,6 +23,13 @@ Rules (README, "When the spec changes"):
   single URL such as `DEFAULT_BASE_URL` -> breaking (every caller relying on the default now
   talks to another host without having changed a line); a reordered list with the same default
   -> neither. Any other constant: added -> additive, changed or removed -> breaking.
+- public functions and methods outside the operation modules (the client classes, exceptions,
+  helpers): compared parameter by parameter like operations (removed, newly required or retyped
+  -> breaking; a new optional one -> additive), and a changed return type -> breaking. So an
+  httpx type becoming an httpx2 type in `get_httpx_client()` or `with_timeout()` is breaking.
+- runtime dependencies (`[project].dependencies`): one removed -> breaking (objects of it that
+  users handed to the client, such as transports or timeouts, no longer fit); one added, or a
+  version range changed -> neither.
 - anything else griffe reports as breaking in the public API -> breaking; any other new public
   object -> additive.
 """
@@ -54,6 +61,7 @@ _SECTION_OF_KIND = {
     "server": "Security & servers",
     "setting": "Security & servers",
     "python": "Python API",
+    "dependency": "Python API",
 }
 _SECURITY_NAME = re.compile(r"KEY|SECUR|AUTH|TOKEN|SCHEME|CREDENTIAL", re.IGNORECASE)
 _SERVER_NAME = re.compile(r"SERVER|URL|HOST", re.IGNORECASE)
@@ -125,6 +133,8 @@ def compare(old_package_dir: Path, new_package_dir: Path) -> tuple[Change, ...]:
     """Every user-visible difference between two generations of the import package."""
     old, new = api_surface.read(old_package_dir), api_surface.read(new_package_dir)
     found = [*_operation_changes(old, new), *_model_changes(old, new), *_settings_changes(old, new)]
+    found += _signature_changes(old, new, covered=[path for change in found for path in change.objects])
+    found += _dependency_changes(old, new)
     found += _python_api_changes(old, new, covered=[path for change in found for path in change.objects])
     return tuple(sorted(found, key=lambda change: SECTIONS.index(change.section)))  # stable: keeps the order within
 
@@ -402,22 +412,59 @@ def _items(source: str | None) -> list[str] | None:
     return [ast.unparse(element) for element in node.elts]
 
 
+# --- public functions and methods, dependencies -----------------------------------------------
+
+
+def _is_covered(path: str, covered: list[str]) -> bool:
+    return any(path == c or path.startswith(c + ".") or c.startswith(path + ".") for c in covered)
+
+
+def _signature_changes(old: Surface, new: Surface, covered: list[str]) -> list[Change]:
+    found: list[Change] = []
+    for path in sorted(old.signatures.keys() & new.signatures.keys()):
+        a, b = old.signatures[path], new.signatures[path]
+        if a == b or _is_covered(path, covered):
+            continue
+        for diff in _slot_changes(a.parameters, b.parameters, loosening_breaks=False):
+            detail = f"parameter {diff.name} {diff.verb} ({diff.text})"
+            found.append(
+                Change(
+                    "python API changed", path, detail, breaking=diff.breaking, additive=diff.additive, objects=(path,)
+                )
+            )
+        if a.returns != b.returns:
+            detail = f"returns {b.returns} (was {a.returns})"
+            found.append(Change("python API changed", path, detail, breaking=True, objects=(path,)))
+    return found
+
+
+def _dependency_changes(old: Surface, new: Surface) -> Iterator[Change]:
+    before, after = old.dependencies, new.dependencies
+    for name in sorted(before.keys() - after.keys()):
+        detail = "no longer installed with the package; objects of it passed to the client no longer fit"
+        yield Change("dependency removed", name, detail, breaking=True)
+    for name in sorted(after.keys() - before.keys()):
+        yield Change("dependency added", name, after[name] or "any version")
+    for name in sorted(before.keys() & after.keys()):
+        if before[name] != after[name]:
+            yield Change(
+                "dependency changed", name, f"{before[name] or 'any version'} -> {after[name] or 'any version'}"
+            )
+
+
 # --- whatever else griffe sees ----------------------------------------------------------------
 
 
 def _python_api_changes(old: Surface, new: Surface, covered: list[str]) -> list[Change]:
-    def is_covered(path: str) -> bool:
-        return any(path == c or path.startswith(c + ".") or c.startswith(path + ".") for c in covered)
-
     found: list[Change] = []
     for breakage in griffe.find_breaking_changes(old.module, new.module):
         path = breakage.obj.path
-        if not is_covered(path):
+        if not _is_covered(path, covered):
             found.append(Change("python API broken", path, _explain(breakage), breaking=True, objects=(path,)))
     found.sort(key=lambda change: (change.subject, change.detail))  # griffe walks files in directory order
     added = new.public - old.public
     for path in sorted(added):
-        if not is_covered(path) and path.rpartition(".")[0] not in added:
+        if not _is_covered(path, covered) and path.rpartition(".")[0] not in added:
             found.append(Change("python API added", path, "new public object", additive=True, objects=(path,)))
     return found
 

@@ -6,7 +6,7 @@ need the generated password, listing and downloads are anonymous, files are neve
 `stop` and `status` need is in `.local-index/state.json`. The port is 8765 when free (a stable
 URL for docs and muscle memory), else any free port; `status` prints the one in use.
 
-Packages missing from the index (httpx, attrs, ...) are redirected to PyPI by pypiserver's
+Packages missing from the index (httpx2, attrs, ...) are redirected to PyPI by pypiserver's
 fallback, so `pip install --index-url <url>/simple/ clerk-chat-client` resolves everything.
 """
 

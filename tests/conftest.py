@@ -26,7 +26,7 @@ def server() -> Iterator[FakeClerk]:
 
 @pytest.fixture
 def make_client(server: FakeClerk) -> Iterator[Callable[..., ClerkChatClient]]:
-    """Build ClerkChatClients against the fake server; closes their sync httpx clients after."""
+    """Build ClerkChatClients against the fake server; closes their sync httpx2 clients after."""
     made: list[ClerkChatClient] = []
 
     def make(**options: Any) -> ClerkChatClient:

@@ -158,7 +158,7 @@ def test_the_key_never_shows_in_reprs_logs_or_errors(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
+    caplog.set_level(logging.DEBUG)  # every logger, httpx2 and httpcore included
     client = make_client(max_retries=1)
     server.script(
         Reply(429, headers={"Retry-After": "0"}),

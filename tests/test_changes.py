@@ -291,6 +291,53 @@ def test_other_public_python_api_is_checked_with_griffe(generated: dict[str, Pat
     assert changes.verdict_of(found) == "breaking"
 
 
+def test_a_new_http_stack_in_public_signatures_and_dependencies_is_breaking(
+    generated: dict[str, Path], tmp_path: Path
+) -> None:
+    """httpx -> httpx2: users pass and receive objects of the HTTP library, so it is a major."""
+    new = copy_project(generated, "base", tmp_path)
+    client = new / PACKAGE / "client.py"
+    client.write_text(re.sub(r"\bhttpx\b", "httpx2", client.read_text(encoding="utf-8")), encoding="utf-8")
+    pyproject = new / "pyproject.toml"
+    pyproject.write_text(
+        re.sub(r'"httpx[^"]*"', '"httpx2>=2.16,<3"', pyproject.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+
+    found = compare(generated["base"], new)
+
+    returned = find(found, "python API changed", f"{PACKAGE}.client.AuthenticatedClient.get_httpx_client")
+    assert returned.breaking and "returns httpx2.Client (was httpx.Client)" in returned.detail
+    retyped = find(found, "python API changed", f"{PACKAGE}.client.Client.with_timeout")
+    assert retyped.breaking and "httpx.Timeout -> httpx2.Timeout" in retyped.detail
+    assert find(found, "dependency removed", "httpx").breaking
+    added = find(found, "dependency added", "httpx2")
+    assert not added.breaking and not added.additive and added.detail == ">=2.16,<3"
+    assert {change.section for change in found} == {"Python API"}
+    assert changes.verdict_of(found) == "breaking"
+
+
+def test_public_method_parameters_follow_the_operation_rules(generated: dict[str, Path], tmp_path: Path) -> None:
+    new = copy_project(generated, "base", tmp_path)
+    client = new / PACKAGE / "client.py"
+    source = client.read_text(encoding="utf-8")
+    source = source.replace(
+        "def with_headers(self, headers: dict[str, str])",
+        "def with_headers(self, headers: dict[str, str], merge: bool = True)",
+    )
+    client.write_text(source, encoding="utf-8")
+
+    found = compare(generated["base"], new)
+
+    for cls in ("Client", "AuthenticatedClient"):
+        change = find(found, "python API changed", f"{PACKAGE}.client.{cls}.with_headers")
+        assert change.additive and not change.breaking and "parameter merge added (optional" in change.detail
+    assert changes.verdict_of(found) == "additive"
+
+    client.write_text(source.replace(", merge: bool = True)", ", merge: bool)"), encoding="utf-8")
+    required = compare(generated["base"], new)
+    assert find(required, "python API changed", f"{PACKAGE}.client.Client.with_headers").breaking
+
+
 def test_first_generation_reports_and_writes_nothing(generated: dict[str, Path], tmp_path: Path, config: Path) -> None:
     new = copy_project(generated, "base", tmp_path)
     pyproject = (new / "pyproject.toml").read_bytes()

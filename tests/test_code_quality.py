@@ -1,5 +1,6 @@
 """The repository's own code is typed (mypy --strict), linted and formatted; generated/ is
-checked by the pipeline itself."""
+checked by the pipeline itself, and benchmarks/ is type-checked by `nox -s bench`, whose lock holds
+what it imports (uvicorn, raw httpx)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKS = {
-    "mypy --strict": ["-m", "mypy", "--strict", "--explicit-package-bases", "pipeline", "benchmarks", "tests"],
+    "mypy --strict": ["-m", "mypy", "--strict", "--explicit-package-bases", "pipeline", "tests"],
     "ruff check": ["-m", "ruff", "check", "--no-cache", "."],
     "ruff format": ["-m", "ruff", "format", "--no-cache", "--check", "."],
 }

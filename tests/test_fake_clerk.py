@@ -7,7 +7,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from tests.support.fake_clerk import (
@@ -61,7 +61,7 @@ GET = b"GET /x HTTP/1.1\r\nHost: t\r\n\r\n"
 
 def test_reply_sends_status_headers_and_body(server: FakeClerk) -> None:
     server.default = Reply(201, {"X-Thing": "yes"}, b"hello")
-    r = httpx.post(f"{server.url}/a/b?q=1", content=b"payload", headers={"X-Key": "k"})
+    r = httpx2.post(f"{server.url}/a/b?q=1", content=b"payload", headers={"X-Key": "k"})
     assert (r.status_code, r.headers["x-thing"], r.content) == (201, "yes", b"hello")
     assert r.headers["content-length"] == "5"
     (rec,) = server.requests
@@ -71,17 +71,17 @@ def test_reply_sends_status_headers_and_body(server: FakeClerk) -> None:
 
 
 def test_default_is_connect_ok_and_json_sets_content_type(server: FakeClerk) -> None:
-    r = httpx.post(f"{server.url}/public/twilio-connector/connect")
+    r = httpx2.post(f"{server.url}/public/twilio-connector/connect")
     assert r.json() == {"data": {"connectUrl": "wss://example.test/stream"}}
     assert r.headers["content-type"] == "application/json"
     server.default = Reply.json({"error": "nope"}, status=422, headers={"X-A": "1"})
-    r = httpx.get(server.url)
+    r = httpx2.get(server.url)
     assert (r.status_code, r.json(), r.headers["x-a"]) == (422, {"error": "nope"}, "1")
 
 
 def test_script_in_order_then_default(server: FakeClerk) -> None:
     server.script(Reply(500), Reply(503), Reply(204))
-    with httpx.Client(base_url=server.url) as client:
+    with httpx2.Client(base_url=server.url) as client:
         statuses = [client.get("/").status_code for _ in range(5)]
     assert statuses == [500, 503, 204, 200, 200]
     assert [r.status for r in server.requests] == statuses
@@ -96,11 +96,11 @@ def test_handle_with_beats_default_but_not_script(server: FakeClerk) -> None:
 
     server.handle_with(decide)
     server.script(Reply(418))
-    with httpx.Client(base_url=server.url) as client:
+    with httpx2.Client(base_url=server.url) as client:
         assert [client.get(p).status_code for p in ("/a", "/missing", "/b")] == [418, 404, 202]
     assert seen == ["/missing", "/b"]
     server.handle_with(None)
-    assert httpx.get(server.url).status_code == 200
+    assert httpx2.get(server.url).status_code == 200
 
 
 def test_handler_error_becomes_500(server: FakeClerk) -> None:
@@ -108,14 +108,14 @@ def test_handler_error_becomes_500(server: FakeClerk) -> None:
         raise RuntimeError("boom")
 
     server.handle_with(broken)
-    r = httpx.get(server.url)
+    r = httpx2.get(server.url)
     assert r.status_code == 500 and b"boom" in r.content
 
 
 @pytest.mark.parametrize("status", [520, 599])
 def test_unusual_statuses_reach_httpx(server: FakeClerk, status: int) -> None:
     server.default = Reply(status, body=b"x")
-    r = httpx.get(server.url)
+    r = httpx2.get(server.url)
     assert (r.status_code, r.content) == (status, b"x")
 
 
@@ -126,8 +126,8 @@ def test_reply_rejects_impossible_status() -> None:
 
 def test_reset_before_headers(server: FakeClerk) -> None:
     server.script(ResetBeforeHeaders())
-    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
-        httpx.get(server.url)
+    with pytest.raises((httpx2.RemoteProtocolError, httpx2.ReadError)):
+        httpx2.get(server.url)
     assert [r.status for r in server.requests] == [None]
     assert server.requests[0].headers_sent_at is None
     # A real RST, not a FIN:
@@ -138,9 +138,9 @@ def test_reset_before_headers(server: FakeClerk) -> None:
 
 def test_reset_after_headers_fails_while_reading_body(server: FakeClerk) -> None:
     server.script(ResetAfterHeaders(status=200, declared_length=100))
-    with httpx.Client() as client, client.stream("GET", server.url) as r:
+    with httpx2.Client() as client, client.stream("GET", server.url) as r:
         assert r.status_code == 200 and r.headers["content-length"] == "100"
-        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        with pytest.raises((httpx2.RemoteProtocolError, httpx2.ReadError)):
             r.read()
     assert server.requests[0].status == 200
     server.script(ResetAfterHeaders(partial=b"abc"))
@@ -154,9 +154,9 @@ def test_reset_after_headers_fails_while_reading_body(server: FakeClerk) -> None
 
 def test_truncated_fails_while_reading_body(server: FakeClerk) -> None:
     server.script(Truncated(body=b"short", declared_length=1000))
-    with httpx.Client() as client, client.stream("GET", server.url) as r:
+    with httpx2.Client() as client, client.stream("GET", server.url) as r:
         assert r.status_code == 200 and r.headers["content-length"] == "1000"
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx2.RemoteProtocolError):
             r.read()
     server.script(Truncated(body=b"short", declared_length=1000))
     with raw(server, GET) as sock:
@@ -166,7 +166,7 @@ def test_truncated_fails_while_reading_body(server: FakeClerk) -> None:
 
 def test_redirect(server: FakeClerk) -> None:
     server.script(Redirect("/elsewhere"), Redirect("https://x.test/", status=301))
-    with httpx.Client(base_url=server.url) as client:
+    with httpx2.Client(base_url=server.url) as client:
         r = client.get("/")
         assert (r.status_code, r.headers["location"]) == (307, "/elsewhere")
         r = client.get("/")
@@ -175,7 +175,7 @@ def test_redirect(server: FakeClerk) -> None:
 
 def test_delays_are_real(server: FakeClerk) -> None:
     server.script(Reply(delay_headers=0.3), Reply(body=b"late", delay_body=0.3))
-    with httpx.Client(base_url=server.url) as client:
+    with httpx2.Client(base_url=server.url) as client:
         start = time.monotonic()
         client.get("/")
         assert time.monotonic() - start >= 0.3
@@ -190,7 +190,7 @@ def test_delays_are_real(server: FakeClerk) -> None:
 
 
 def test_keep_alive_and_connection_close(server: FakeClerk) -> None:
-    with httpx.Client(base_url=server.url) as client:
+    with httpx2.Client(base_url=server.url) as client:
         client.get("/1")
         client.post("/2", json={"a": 1})
         client.get("/3", headers={"Connection": "close"})
@@ -204,7 +204,7 @@ def test_keep_alive_and_connection_close(server: FakeClerk) -> None:
 
 
 def test_open_connections_return_to_zero(server: FakeClerk) -> None:
-    clients = [httpx.Client(base_url=server.url) for _ in range(3)]
+    clients = [httpx2.Client(base_url=server.url) for _ in range(3)]
     for client in clients:
         client.get("/")
     assert server.open_connections == 3
@@ -219,7 +219,7 @@ def test_chunked_request_body(server: FakeClerk) -> None:
         yield b"hello "
         yield b"world"
 
-    httpx.post(server.url, content=parts())
+    httpx2.post(server.url, content=parts())
     (rec,) = server.requests
     assert rec.headers["transfer-encoding"] == "chunked" and rec.body == b"hello world"
 
@@ -228,8 +228,8 @@ def test_hang_times_out_and_stop_does_not_hang() -> None:
     start = time.monotonic()
     with FakeClerk() as server:
         server.default = Hang()
-        with pytest.raises(httpx.ReadTimeout):
-            httpx.get(server.url, timeout=0.2)
+        with pytest.raises(httpx2.ReadTimeout):
+            httpx2.get(server.url, timeout=0.2)
         sock = raw(server, GET)  # still hanging when the server stops
         server.script(Reply(delay_headers=30))
         sock2 = raw(server, GET)
@@ -246,23 +246,23 @@ def test_hang_times_out_and_stop_does_not_hang() -> None:
 
 def test_wait_idle(server: FakeClerk) -> None:
     server.default = Reply(delay_headers=0.2)
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         client.get(server.url)
     server.wait_idle(timeout=1)
     assert server.requests[0].status == 200
 
 
 def test_free_port_is_free() -> None:
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(f"http://127.0.0.1:{free_port()}")
 
 
 @pytest.mark.anyio
 async def test_200_concurrent_connections(server: FakeClerk) -> None:
     server.default = Reply.connect_ok()
     server.handle_with(lambda req: Reply(200, body=req.path.encode(), delay_headers=0.3))
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=10) as client:
+    limits = httpx2.Limits(max_connections=None, max_keepalive_connections=None)
+    async with httpx2.AsyncClient(base_url=server.url, limits=limits, timeout=10) as client:
         start = time.monotonic()
         responses = await asyncio.gather(*(client.get(f"/{i}") for i in range(200)))
         elapsed = time.monotonic() - start

@@ -1,7 +1,7 @@
 """The client against a hostile server: every misbehaviour FakeClerk can act out, sync and async.
 
 Whatever the server does, a call must end within its time budget in the right result or in a
-typed error (a `ClerkChatError` subclass) -- never a hang, never a raw httpx/json/ValueError --
+typed error (a `ClerkChatError` subclass) -- never a hang, never a raw httpx2/json/ValueError --
 and must leave no connection behind: the client's pool holds no connection mid-request, and once
 the client is closed the server sees every connection closed.
 
@@ -21,7 +21,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from clerk_chat_client import (
     APIConnectionError,
@@ -595,16 +595,16 @@ async def test_a_redirect_within_the_api_is_followed(server: FakeClerk, make_cli
 async def test_a_bad_redirect_raises_a_typed_error(
     server: FakeClerk, make_client: MakeClient, mode: str, location: str
 ) -> None:
-    """httpx follows redirects above the transport: after 20 hops it raises
-    `httpx.TooManyRedirects`, and for a Location it cannot parse `httpx.RemoteProtocolError`,
-    both outside the transport's error mapping. The client must map them where it calls httpx."""
+    """httpx2 follows redirects above the transport: after 20 hops it raises
+    `httpx2.TooManyRedirects`, and for a Location it cannot parse `httpx2.RemoteProtocolError`,
+    both outside the transport's error mapping. The client must map them where it calls httpx2."""
     redirect = Redirect(location.format(url=server.url), status=307)
     server.handle_with(lambda request: redirect)
     client = make_client()
 
     try:
         outcome = await attempt(mode, client)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         pytest.fail(f"untyped {type(exc).__module__}.{type(exc).__name__} escaped: {exc}")
 
     assert outcome.error is not None  # a typed error: attempt() lets nothing else through

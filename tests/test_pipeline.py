@@ -487,8 +487,11 @@ def test_a_changed_template_that_an_override_module_builds_on_fails(repo: RepoCo
 
 
 def _new_unrecorded_override(root: Path) -> str:
-    name = "types.py.jinja"
-    assert not (root / "overrides" / "templates" / name).exists()
+    name = next(
+        template.name
+        for template in sorted(UPSTREAM_TEMPLATES.glob("*.jinja"))
+        if not (root / "overrides" / "templates" / template.name).exists()
+    )
     shutil.copyfile(UPSTREAM_TEMPLATES / name, root / "overrides" / "templates" / name)
     return name
 

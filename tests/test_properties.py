@@ -3,7 +3,7 @@
 For every generated operation (discovered, not listed) and arbitrary bodies -- any JSON, bytes
 that are not JSON, and dicts shaped like the spec's success schema with wrong leaves -- the
 module's `_build_response` and the `sync`/`sync_detailed` path (through the client's transport,
-via `httpx.MockTransport`) may only raise `ClerkChatError` subclasses. And a body the client
+via `httpx2.MockTransport`) may only raise `ClerkChatError` subclasses. And a body the client
 accepts as a success must be one the spec allows.
 """
 
@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import clerk_chat_client.models
-import httpx
+import httpx2
 import pytest
 from clerk_chat_client import ClerkChatClient, ClerkChatError, RateLimitError, ResponseValidationError
 from clerk_chat_client._responses import parse_or_raise
@@ -101,20 +101,20 @@ class Answer:
         self.headers: dict[str, str] = {"Content-Type": "application/json"}
         self.body = b""
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        return httpx.Response(self.status, headers=self.headers, content=self.body)
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(self.status, headers=self.headers, content=self.body)
 
 
-def mock_client(answer: Callable[[httpx.Request], httpx.Response], **options: Any) -> ClerkChatClient:
+def mock_client(answer: Callable[[httpx2.Request], httpx2.Response], **options: Any) -> ClerkChatClient:
     options.setdefault("max_retries", 0)
     options.setdefault("clock", FakeClock())
-    transport = httpx.MockTransport(answer)
+    transport = httpx2.MockTransport(answer)
     return ClerkChatClient(api_key=API_KEY, base_url=BASE_URL, httpx_args={"transport": transport}, **options)
 
 
-def response_for(operation: Operation, answer: Answer) -> httpx.Response:
-    request = httpx.Request(operation.method, f"{BASE_URL}{operation.path}")
-    return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+def response_for(operation: Operation, answer: Answer) -> httpx2.Response:
+    request = httpx2.Request(operation.method, f"{BASE_URL}{operation.path}")
+    return httpx2.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
 
 
 def only_typed_errors(call: Callable[[], Any]) -> Any:
@@ -182,15 +182,15 @@ def test_every_model_fails_to_parse_only_as_a_response_validation_error(model: t
     """Through `parse_or_raise`, what every endpoint module wraps its parsing in: whatever
     `from_dict` trips over on any JSON must be turned into ResponseValidationError."""
     client = mock_client(Answer())
-    request = httpx.Request("GET", BASE_URL)
+    request = httpx2.Request("GET", BASE_URL)
 
-    def parse(*, client: Any, response: httpx.Response) -> Any:
+    def parse(*, client: Any, response: httpx2.Response) -> Any:
         return model.from_dict(response.json())  # type: ignore[attr-defined]
 
     @PROPERTY_SETTINGS
     @given(body=st.one_of(any_json.map(encoded), st.binary(max_size=40)))
     def check(body: bytes) -> None:
-        response = httpx.Response(200, content=body, request=request)
+        response = httpx2.Response(200, content=body, request=request)
         try:
             parse_or_raise(f"parse {model.__name__}", response, parse, client)
         except ResponseValidationError:
@@ -218,8 +218,8 @@ def test_any_retry_after_ends_in_success_or_rate_limit_error() -> None:
     def check(name: str, value: str) -> None:
         answers = iter(
             [
-                httpx.Response(429, headers={name: value}),
-                httpx.Response(200, json={"data": {"connectUrl": "wss://example.test/stream"}}),
+                httpx2.Response(429, headers={name: value}),
+                httpx2.Response(200, json={"data": {"connectUrl": "wss://example.test/stream"}}),
             ]
         )
         clock = FakeClock()

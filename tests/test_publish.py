@@ -193,7 +193,7 @@ def test_publish_then_pip_install_in_a_fresh_venv_then_refuse_republish(
     assert built is not None and sorted(published) == sorted(p.name for p in built.files)
 
     # The printed line, as a user would run it, in a venv that sees nothing but the local index
-    # (pypiserver redirects httpx, attrs and python-dateutil to PyPI, its fallback).
+    # (pypiserver redirects httpx2, attrs and python-dateutil to PyPI, its fallback).
     venv = make_venv(tmp_path / "venv", recorder)
     install = recorder.run([str(venv_python(venv)), "-m", *shlex.split(pip_line)], pip_env(), cwd=tmp_path, timeout=240)
     assert install.returncode == 0, install.stdout + install.stderr
@@ -206,6 +206,16 @@ def test_publish_then_pip_install_in_a_fresh_venv_then_refuse_republish(
     installed_version, module_file = shown.stdout.split()
     assert installed_version == VERSION
     assert Path(module_file).resolve().is_relative_to(venv.resolve())
+
+    # The client's stack is httpx2: the install brought it, and not the unmaintained httpx.
+    listed = run_in_venv(
+        venv,
+        "import importlib.metadata as m; print(' '.join(sorted(d.metadata['Name'].lower() for d in m.distributions())))",
+    )
+    assert listed.returncode == 0, listed.stderr
+    distributions = set(listed.stdout.split())
+    assert {"httpx2", "httpcore2", "attrs", "python-dateutil"} <= distributions
+    assert not distributions & {"httpx", "httpcore"}, sorted(distributions)
 
     # ... and the installed client really talks to a (fake) Clerk server.
     with FakeClerk() as clerk:

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from clerk_chat_client import (
     APIConnectionError,
@@ -64,7 +64,7 @@ IDEMPOTENCY_KEY = "idem-4f1c"
 KEY_HEADER = API_KEY_NAME.lower()
 LOGGER = "clerk_chat_client"
 # The server is plain http, so TLS settings do not matter; one shared context spares every client
-# the ~50 ms httpx spends loading the CA bundle, which would dominate this file's run time.
+# the ~50 ms httpx2 spends loading the CA bundle, which would dominate this file's run time.
 TLS = ssl.create_default_context()
 
 MODES = pytest.mark.parametrize("mode", ["sync", "async"])
@@ -102,7 +102,7 @@ def path_of(method: str) -> str:
 
 async def invoke(client: ClerkChatClient, method: str, mode: str, *, params: dict[str, str] | None = None) -> Any:
     """One call. Plain POST goes through the generated `connect` operation; the others through
-    the client's httpx client directly (the retrying transport is under every request)."""
+    the client's httpx2 client directly (the retrying transport is under every request)."""
     if method == "POST" and params is None:
         if mode == "sync":
             return connect.sync(client=client, body=BODY)
@@ -117,7 +117,7 @@ async def invoke(client: ClerkChatClient, method: str, mode: str, *, params: dic
 
 
 def assert_success(result: Any) -> None:
-    if isinstance(result, httpx.Response):
+    if isinstance(result, httpx2.Response):
         assert result.status_code == 200
         assert result.json() == {"data": {"connectUrl": "wss://example.test/stream"}}
     else:
@@ -191,11 +191,11 @@ class Replies:
 
 @asynccontextmanager
 async def async_closing(*clients: ClerkChatClient) -> AsyncIterator[None]:
-    """Close the async (and sync) httpx clients of `clients` at the end."""
+    """Close the async (and sync) httpx2 clients of `clients` at the end."""
     try:
         yield
     finally:
-        for client in clients:  # only those httpx clients that were made
+        for client in clients:  # only those httpx2 clients that were made
             if client._async_client is not None:
                 await client._async_client.aclose()
             if client._client is not None:
@@ -301,7 +301,7 @@ async def test_connect_errors_are_retried_for_every_method(new_client: MakeClien
             await invoke(client, method, mode)
 
     assert not isinstance(caught.value, APITimeoutError)
-    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
     assert len(clock.sleeps) == 2  # 1 + max_retries attempts
     assert_backoff(clock.sleeps)
     assert API_KEY not in str(caught.value)
@@ -322,7 +322,7 @@ async def test_read_timeouts_are_retried_only_when_repeating_is_safe(
 
     expected = 1 if method == "POST" else 3
     assert_attempts(await arrivals(server, expected), expected, method)
-    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert isinstance(caught.value.__cause__, httpx2.ReadTimeout)
     assert len(clock.sleeps) == expected - 1
     assert_backoff(clock.sleeps)
 
@@ -815,10 +815,10 @@ async def test_200_concurrent_calls_with_a_third_rate_limited(server: FakeClerk)
         return Reply(429, {"Retry-After": "1"}, b"slow down") if limited else Reply.connect_ok()
 
     server.handle_with(handler)
-    # httpx's default pool (100 connections, 20 kept alive) queues the rest: that is fine here,
+    # httpx2's default pool (100 connections, 20 kept alive) queues the rest: that is fine here,
     # and a bigger pool only makes httpcore's bookkeeping (quadratic in connections) slower.
     client = ClerkChatClient(api_key=API_KEY, base_url=server.url, verify_ssl=TLS)
-    results: dict[int, httpx.Response] = {}
+    results: dict[int, httpx2.Response] = {}
 
     async def one(number: int) -> None:
         results[number] = await invoke(client, "POST", "async", params={"call": str(number)})

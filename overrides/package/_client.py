@@ -1,9 +1,9 @@
 """ClerkChatClient: the generated AuthenticatedClient with safe defaults.
 
 A subclass, so every generated operation function accepts it. The key is kept as a `Secret` and
-put on requests by the transport, never in the client's default headers; each httpx client gets
+put on requests by the transport, never in the client's default headers; each httpx2 client gets
 a `ClerkTransport` wrapped around a real transport configured with the caller's TLS and pool
-settings (httpx ignores `verify` and friends once `transport=` is given).
+settings (httpx2 ignores `verify` and friends once `transport=` is given).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import os
 import ssl
 from typing import Any, Self
 
-import httpx
-from httpx._client import BaseClient
+import httpx2
+from httpx2._client import BaseClient
 
 from . import _settings
 from ._clock import Clock, SystemClock
@@ -23,12 +23,13 @@ from ._exceptions import APIConnectionError, InsecureBaseURLError, MissingAPIKey
 from ._rate_gate import RateLimitGate
 from ._redaction import Secret
 from ._retry_policy import RetrySettings
+from ._tls import ssl_setting
 from ._transport import AsyncClerkTransport, CallPolicy, ClerkTransport
 from .client import AuthenticatedClient
 
 API_KEY_ENV = "CLERK_CHAT_API_KEY"
 BASE_URL_ENV = "CLERK_CHAT_BASE_URL"
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=5.0)
 # httpx_args that configure the connection rather than the client: they go to the inner transport.
 _TRANSPORT_ARGS = ("cert", "http1", "http2", "limits", "proxy", "trust_env", "local_address", "uds")
 
@@ -37,16 +38,16 @@ _MAX_MERGED_URLS = 1024
 
 
 class _MergedURLCache(BaseClient):
-    """Reuse httpx's base_url + path merge, which re-parses both on every request (about 40 µs, a
+    """Reuse httpx2's base_url + path merge, which re-parses both on every request (about 40 µs, a
     third of a call's client CPU) while operations send the same few paths again and again.
     An entry holds while base_url is the same (immutable) object; bounded, since paths with
-    parameters vary. `_merge_url` is private to httpx: tests/test_client_internals.py pins it."""
+    parameters vary. `_merge_url` is private to httpx2: tests/test_client_internals.py pins it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._merged: dict[str, tuple[httpx.URL, httpx.URL]] = {}
+        self._merged: dict[str, tuple[httpx2.URL, httpx2.URL]] = {}
 
-    def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
+    def _merge_url(self, url: httpx2.URL | str) -> httpx2.URL:
         if not isinstance(url, str):
             return super()._merge_url(url)
         base = self.base_url
@@ -60,21 +61,21 @@ class _MergedURLCache(BaseClient):
         return merged
 
 
-class _HTTPXClient(_MergedURLCache, httpx.Client):
-    """httpx follows redirects above the transport: map what it raises there (loops, bad Location)."""
+class _HTTPXClient(_MergedURLCache, httpx2.Client):
+    """httpx2 follows redirects above the transport: map what it raises there (loops, bad Location)."""
 
-    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+    def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
         try:
             return super().send(request, **kwargs)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise APIConnectionError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
 
-class _AsyncHTTPXClient(_MergedURLCache, httpx.AsyncClient):
-    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+class _AsyncHTTPXClient(_MergedURLCache, httpx2.AsyncClient):
+    async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
         try:
             return await super().send(request, **kwargs)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise APIConnectionError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
 
@@ -89,10 +90,12 @@ class ClerkChatClient(AuthenticatedClient):
         max_retry_wait: a server-requested wait longer than this is not slept; the call raises
             `RateLimitError` with `retry_after` at once.
         total_timeout: seconds one call may take, every attempt and wait included (None: no cap).
-        timeout: per-attempt httpx timeout.
+        timeout: per-attempt httpx2 timeout.
         raise_on_error: raise `APIStatusError` subclasses for statuses >= 400 (False: the
             generated behaviour, `*_detailed` return the response).
         allow_insecure_http: permit a plain `http://` base URL that is not this machine.
+        verify_ssl: True (the operating system's trust store, or `SSL_CERT_FILE` /
+            `SSL_CERT_DIR` when set), a CA bundle file or directory, an `ssl.SSLContext`, or False.
         clock: time, sleep and randomness for the retry loop (tests).
     """
 
@@ -104,7 +107,7 @@ class ClerkChatClient(AuthenticatedClient):
         max_retries: int = 2,
         max_retry_wait: float = 60.0,
         total_timeout: float | None = 120.0,
-        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        timeout: httpx2.Timeout | float | None = DEFAULT_TIMEOUT,
         raise_on_error: bool = True,
         allow_insecure_http: bool = False,
         headers: dict[str, str] | None = None,
@@ -120,7 +123,7 @@ class ClerkChatClient(AuthenticatedClient):
         if not key:
             raise MissingAPIKeyError(f"no API key: pass api_key=... to ClerkChatClient or set {API_KEY_ENV}")
         url = base_url or os.environ.get(BASE_URL_ENV) or _settings.DEFAULT_BASE_URL
-        _refuse_insecure(httpx.URL(url), allow_insecure_http)
+        _refuse_insecure(httpx2.URL(url), allow_insecure_http)
         self._options: dict[str, Any] = {
             "max_retries": max_retries,
             "max_retry_wait": max_retry_wait,
@@ -150,7 +153,7 @@ class ClerkChatClient(AuthenticatedClient):
             auth_header_name=_settings.API_KEY_NAME,
             cookies=dict(cookies or {}),
             headers=dict(headers or {}),
-            timeout=timeout if isinstance(timeout, httpx.Timeout) or timeout is None else httpx.Timeout(timeout),
+            timeout=timeout if isinstance(timeout, httpx2.Timeout) or timeout is None else httpx2.Timeout(timeout),
             verify_ssl=verify_ssl,
             follow_redirects=follow_redirects,
             raise_on_unexpected_status=raise_on_unexpected_status,
@@ -184,7 +187,7 @@ class ClerkChatClient(AuthenticatedClient):
     def with_cookies(self, cookies: dict[str, str]) -> Self:
         return self.with_options(cookies={**self._options["cookies"], **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> Self:
+    def with_timeout(self, timeout: httpx2.Timeout) -> Self:
         return self.with_options(timeout=timeout)
 
     def close(self) -> None:
@@ -198,32 +201,33 @@ class ClerkChatClient(AuthenticatedClient):
         if self._async_client is not None:
             await self._async_client.aclose()
 
-    def get_httpx_client(self) -> httpx.Client:
+    def get_httpx_client(self) -> httpx2.Client:
         if self._client is None:
             client_args, transport_args = self._split_httpx_args()
-            inner = client_args.pop("transport", None) or httpx.HTTPTransport(verify=self._verify_ssl, **transport_args)
+            inner = client_args.pop("transport", None) or httpx2.HTTPTransport(**transport_args)
             self._client = _HTTPXClient(
                 transport=ClerkTransport(inner, self._stamp(), self._policy), **self._client_args(client_args)
             )
         return self._client
 
-    def get_async_httpx_client(self) -> httpx.AsyncClient:
+    def get_async_httpx_client(self) -> httpx2.AsyncClient:
         if self._async_client is None:
             client_args, transport_args = self._split_httpx_args()
-            inner = client_args.pop("transport", None) or httpx.AsyncHTTPTransport(
-                verify=self._verify_ssl, **transport_args
-            )
+            inner = client_args.pop("transport", None) or httpx2.AsyncHTTPTransport(**transport_args)
             self._async_client = _AsyncHTTPXClient(
                 transport=AsyncClerkTransport(inner, self._stamp(), self._policy), **self._client_args(client_args)
             )
         return self._async_client
 
     def _stamp(self) -> KeyStamp:
-        return KeyStamp(self._api_key, httpx.URL(self._base_url))
+        return KeyStamp(self._api_key, httpx2.URL(self._base_url))
 
     def _split_httpx_args(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """httpx_args for the httpx2 client, and those (with TLS) for the inner transport."""
         client_args = dict(self._httpx_args)
         transport_args = {name: client_args.pop(name) for name in _TRANSPORT_ARGS if name in client_args}
+        cert = transport_args.pop("cert", None)
+        transport_args["verify"] = ssl_setting(self._verify_ssl, cert, transport_args.get("trust_env", True))
         return client_args, transport_args
 
     def _client_args(self, extra: dict[str, Any]) -> dict[str, Any]:
@@ -237,7 +241,7 @@ class ClerkChatClient(AuthenticatedClient):
         }
 
 
-def _refuse_insecure(url: httpx.URL, allowed: bool) -> None:
+def _refuse_insecure(url: httpx2.URL, allowed: bool) -> None:
     if url.scheme != "http" or allowed or _is_loopback(url.host):
         return
     raise InsecureBaseURLError(

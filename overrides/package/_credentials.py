@@ -1,13 +1,13 @@
 """Put the API key on each request that goes to the base URL's origin, and on no other.
 
-Decided per request inside the transport, where every redirect hop is visible: httpx strips only
+Decided per request inside the transport, where every redirect hop is visible: httpx2 strips only
 `Authorization` on a cross-origin redirect and copies every other header (the spec's `apiKey`
 header included) to the next hop, so a hop to a foreign origin has the key taken off again.
 """
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 
 from . import _settings
 from ._redaction import Secret
@@ -15,7 +15,7 @@ from ._redaction import Secret
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+def origin(url: httpx2.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
@@ -24,14 +24,14 @@ class KeyStamp:
 
     __slots__ = ("_key", "_origin")
 
-    def __init__(self, key: Secret, base_url: httpx.URL) -> None:
+    def __init__(self, key: Secret, base_url: httpx2.URL) -> None:
         self._key = key
         self._origin = origin(base_url)
 
     def __repr__(self) -> str:
         return f"KeyStamp(origin={self._origin!r})"
 
-    def apply(self, request: httpx.Request) -> None:
+    def apply(self, request: httpx2.Request) -> None:
         value = _settings.API_KEY_PREFIX + self._key.reveal() if origin(request.url) == self._origin else None
         name = _settings.API_KEY_NAME
         if _settings.API_KEY_LOCATION == "header":

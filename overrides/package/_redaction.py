@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-import httpx
+import httpx2
 
 from . import _settings
 
@@ -52,13 +52,13 @@ def scrub(text: str) -> str:
     return text
 
 
-def url(value: httpx.URL) -> str:
+def url(value: httpx2.URL) -> str:
     if _settings.API_KEY_LOCATION == "query" and _settings.API_KEY_NAME in value.params:
         value = value.copy_set_param(_settings.API_KEY_NAME, REDACTED)
     return scrub(str(value))
 
 
-def headers(value: httpx.Headers) -> httpx.Headers:
-    return httpx.Headers(
+def headers(value: httpx2.Headers) -> httpx2.Headers:
+    return httpx2.Headers(
         [(name, REDACTED if name.lower() in _SENSITIVE_HEADERS else scrub(item)) for name, item in value.multi_items()]
     )

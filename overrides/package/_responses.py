@@ -10,7 +10,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-import httpx
+import httpx2
 
 from ._exceptions import ResponseValidationError, status_error
 from ._validation import check_model
@@ -20,7 +20,7 @@ T = TypeVar("T")
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
-def http_status(response: httpx.Response) -> HTTPStatus:
+def http_status(response: httpx2.Response) -> HTTPStatus:
     """HTTPStatus for the generated Response; a status outside the IANA list is an error."""
     try:
         return HTTPStatus(response.status_code)
@@ -28,7 +28,7 @@ def http_status(response: httpx.Response) -> HTTPStatus:
         raise status_error(response.request, response) from None
 
 
-def parse_or_raise(operation: str, response: httpx.Response, parse: Callable[..., T], client: Any) -> T:
+def parse_or_raise(operation: str, response: httpx2.Response, parse: Callable[..., T], client: Any) -> T:
     try:
         parsed = parse(client=client, response=response)
         check_model(parsed)
@@ -39,7 +39,7 @@ def parse_or_raise(operation: str, response: httpx.Response, parse: Callable[...
 
 
 def parsed_success(
-    operation: str, response: httpx.Response, parse: Callable[..., T], client: Any, *, none_ok: bool
+    operation: str, response: httpx2.Response, parse: Callable[..., T], client: Any, *, none_ok: bool
 ) -> T:
     """The parsed success model, or the typed error: what `sync()` and `asyncio()` promise."""
     if not response.is_success:

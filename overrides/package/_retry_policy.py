@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-import httpx
+import httpx2
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 ALWAYS_RETRIED_STATUSES = frozenset({429})
 IDEMPOTENT_RETRIED_STATUSES = frozenset({408, 502, 503, 504})
-NEVER_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+NEVER_SENT_ERRORS = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
 MAYBE_SENT_ERRORS = (
-    httpx.ReadTimeout,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.WriteTimeout,
-    httpx.RemoteProtocolError,
+    httpx2.ReadTimeout,
+    httpx2.ReadError,
+    httpx2.WriteError,
+    httpx2.WriteTimeout,
+    httpx2.RemoteProtocolError,
 )
 _LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
 _NAMED_DATE = re.compile(
@@ -48,25 +48,25 @@ class RetrySettings:
             raise ValueError("max_retry_wait must be >= 0 and total_timeout > 0 (or None)")
 
 
-def _may_repeat(request: httpx.Request) -> bool:
+def _may_repeat(request: httpx2.Request) -> bool:
     return request.method in IDEMPOTENT_METHODS or "idempotency-key" in request.headers
 
 
-def status_retry_reason(request: httpx.Request, status: int) -> str | None:
+def status_retry_reason(request: httpx2.Request, status: int) -> str | None:
     """Why this status may be retried, or None."""
     if status in ALWAYS_RETRIED_STATUSES or (status in IDEMPOTENT_RETRIED_STATUSES and _may_repeat(request)):
         return f"status {status}"
     return None
 
 
-def error_retry_reason(request: httpx.Request, error: httpx.TransportError) -> str | None:
+def error_retry_reason(request: httpx2.Request, error: httpx2.TransportError) -> str | None:
     """Why this transport failure may be retried, or None."""
     if isinstance(error, NEVER_SENT_ERRORS) or (isinstance(error, MAYBE_SENT_ERRORS) and _may_repeat(request)):
         return type(error).__name__
     return None
 
 
-def requested_wait(headers: httpx.Headers, now: datetime) -> float | None:
+def requested_wait(headers: httpx2.Headers, now: datetime) -> float | None:
     """The wait the server asked for, in seconds; None when absent or unusable."""
     milliseconds = _number(headers.get("retry-after-ms"))
     if milliseconds is not None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from clerk_chat_client import (
     APIStatusError,
@@ -150,7 +150,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
 # --- recording every attempt -------------------------------------------------------------------
 
 
-def objection(response: httpx.Response) -> str | None:
+def objection(response: httpx2.Response) -> str | None:
     """Prism's complaint about the request that got this response, if any."""
     if VIOLATIONS in response.headers:
         return response.headers[VIOLATIONS]
@@ -161,26 +161,26 @@ def objection(response: httpx.Response) -> str | None:
 
 @dataclass(frozen=True)
 class Exchange:
-    request: httpx.Request
+    request: httpx2.Request
     status: int
     objection: str | None
 
 
 @dataclass
-class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """The real transports, recording each attempt: the client's retries happen around this."""
 
     exchanges: list[Exchange] = field(default_factory=list)
-    _sync: httpx.HTTPTransport = field(default_factory=httpx.HTTPTransport)
-    _async: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    _sync: httpx2.HTTPTransport = field(default_factory=httpx2.HTTPTransport)
+    _async: httpx2.AsyncHTTPTransport = field(default_factory=httpx2.AsyncHTTPTransport)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         response = self._sync.handle_request(request)
         response.read()
         self.exchanges.append(Exchange(request, response.status_code, objection(response)))
         return response
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self._async.handle_async_request(request)
         await response.aread()
         self.exchanges.append(Exchange(request, response.status_code, objection(response)))
@@ -294,7 +294,7 @@ def test_prism_judges_the_requests_it_gets(prism: Prism, operation: Operation) -
     required properties a 4xx, each with Prism's objection attached."""
     request = operation.module._get_kwargs(**operation.arguments())
     keyed = {**request.get("headers", {}), API_KEY_NAME: API_KEY}
-    with httpx.Client(base_url=prism.url) as raw:
+    with httpx2.Client(base_url=prism.url) as raw:
         no_key = raw.request(**request)
         with_key = raw.request(**{**request, "headers": keyed})
         body_schema = _json_body_schema(operation)

@@ -1,6 +1,6 @@
 """A fake Clerk Chat API server for tests: real HTTP/1.1 over TCP on 127.0.0.1.
 
-Written by hand on asyncio streams (stdlib only) rather than with httpx.MockTransport or a web
+Written by hand on asyncio streams (stdlib only) rather than with httpx2.MockTransport or a web
 framework, so that it can misbehave at the byte level: reset connections, truncate bodies, stall
 before headers, and so on. Those failures only exist below the HTTP layer, which is exactly what
 the client's retry and timeout logic must survive.
@@ -24,6 +24,7 @@ import dataclasses
 import itertools
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -189,9 +190,11 @@ class FakeClerk:
     function (if any) decides, else `default`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: a server-side context to serve HTTPS instead of plain HTTP."""
         self.default: Behaviour = Reply.connect_ok()
         self.url = ""
+        self._tls = tls
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._script: collections.deque[Behaviour] = collections.deque()
@@ -285,9 +288,9 @@ class FakeClerk:
             finally:
                 tasks.discard(task)
 
-        server = await asyncio.start_server(on_connect, "127.0.0.1", 0, backlog=1024)
+        server = await asyncio.start_server(on_connect, "127.0.0.1", 0, backlog=1024, ssl=self._tls)
         port = server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self._tls else 'http'}://127.0.0.1:{port}"
         self._ready.set()
         await self._stop.wait()
         server.close()

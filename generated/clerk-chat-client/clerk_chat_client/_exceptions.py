@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 
 from . import _redaction
 
@@ -43,7 +43,7 @@ class ResponseValidationError(ClerkChatError):
 class APIConnectionError(ClerkChatError):
     """The request could not be sent or its response could not be read."""
 
-    def __init__(self, message: str, *, request: httpx.Request) -> None:
+    def __init__(self, message: str, *, request: httpx2.Request) -> None:
         self.method = request.method
         self.url = _redaction.url(request.url)
         super().__init__(_redaction.scrub(f"{message} ({self.method} {self.url})"))
@@ -56,7 +56,7 @@ class APITimeoutError(APIConnectionError):
 class APIStatusError(ClerkChatError):
     """The server answered with a status >= 400 (after any retries)."""
 
-    def __init__(self, *, request: httpx.Request, response: httpx.Response) -> None:
+    def __init__(self, *, request: httpx2.Request, response: httpx2.Response) -> None:
         self.status_code = response.status_code
         self.headers = _redaction.headers(response.headers)
         self.body: bytes = response.content
@@ -92,7 +92,7 @@ class UnprocessableEntityError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: `retry_after` is the wait the server asked for, in seconds, or None."""
 
-    def __init__(self, *, request: httpx.Request, response: httpx.Response, retry_after: float | None = None) -> None:
+    def __init__(self, *, request: httpx2.Request, response: httpx2.Response, retry_after: float | None = None) -> None:
         super().__init__(request=request, response=response)
         self.retry_after = retry_after
 
@@ -110,7 +110,9 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(request: httpx.Request, response: httpx.Response, retry_after: float | None = None) -> APIStatusError:
+def status_error(
+    request: httpx2.Request, response: httpx2.Response, retry_after: float | None = None
+) -> APIStatusError:
     """The typed exception for an error response whose body has been read."""
     status = response.status_code
     if status == 429:
@@ -120,7 +122,7 @@ def status_error(request: httpx.Request, response: httpx.Response, retry_after: 
     return _BY_STATUS.get(status, APIStatusError)(request=request, response=response)
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(response: httpx2.Response) -> Any:
     if "json" not in response.headers.get("content-type", ""):
         return None
     try:

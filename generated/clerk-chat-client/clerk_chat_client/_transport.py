@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
+import httpx2
 
 from ._clock import Clock
 from ._credentials import KeyStamp
@@ -23,7 +23,7 @@ from ._retry_policy import RetrySettings, backoff, error_retry_reason, requested
 
 logger = logging.getLogger("clerk_chat_client")
 
-Outcome = httpx.Response | httpx.TransportError
+Outcome = httpx2.Response | httpx2.TransportError
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,13 @@ class CallPolicy:
 class CallPlan:
     """One call: when to send, when to wait, and what the caller finally gets."""
 
-    def __init__(self, request: httpx.Request, policy: CallPolicy) -> None:
+    def __init__(self, request: httpx2.Request, policy: CallPolicy) -> None:
         self._request = request
         self._policy = policy
         total = policy.settings.total_timeout
         self.deadline = policy.clock.monotonic() + total if total is not None else math.inf
 
-    def run(self) -> Generator[Step, Outcome | None, httpx.Response]:
+    def run(self) -> Generator[Step, Outcome | None, httpx2.Response]:
         request, settings, clock, deadline = self._request, self._policy.settings, self._policy.clock, self.deadline
         retries = 0
         while True:
@@ -62,7 +62,7 @@ class CallPlan:
             self._cap_timeouts(deadline)
             outcome = yield SEND
             assert outcome is not None
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, httpx2.Response):
                 reason = status_retry_reason(request, outcome.status_code)
                 hint = requested_wait(outcome.headers, clock.now()) if reason else None
                 if outcome.status_code == 429 and hint is not None and hint <= settings.max_retry_wait:
@@ -108,31 +108,31 @@ class CallPlan:
             key: remaining if value is None else min(value, remaining) for key, value in timeouts.items()
         }
 
-    def _final(self, outcome: Outcome, retry_after: float | None) -> httpx.Response:
-        if isinstance(outcome, httpx.TimeoutException):
+    def _final(self, outcome: Outcome, retry_after: float | None) -> httpx2.Response:
+        if isinstance(outcome, httpx2.TimeoutException):
             raise APITimeoutError(f"request timed out: {type(outcome).__name__}", request=self._request) from outcome
-        if isinstance(outcome, httpx.TransportError):
+        if isinstance(outcome, httpx2.TransportError):
             raise APIConnectionError(f"connection failed: {type(outcome).__name__}", request=self._request) from outcome
         if self._policy.raise_on_error and outcome.status_code >= 400:
             raise status_error(self._request, outcome, retry_after)
         return outcome
 
 
-def _enforce_deadline(request: httpx.Request, deadline: float, clock: Clock) -> None:
+def _enforce_deadline(request: httpx2.Request, deadline: float, clock: Clock) -> None:
     """Between body chunks: past the deadline is a read timeout; else the next read may take
     only what is left (httpcore reads request.extensions["timeout"] before every read)."""
     remaining = deadline - clock.monotonic()
     if remaining <= 0:
-        raise httpx.ReadTimeout("the call's total_timeout ran out while reading the body", request=request)
+        raise httpx2.ReadTimeout("the call's total_timeout ran out while reading the body", request=request)
     timeouts = request.extensions.get("timeout", {})
     read = timeouts.get("read")
     timeouts["read"] = remaining if read is None else min(read, remaining)
 
 
-class _DeadlineStream(httpx.SyncByteStream):
+class _DeadlineStream(httpx2.SyncByteStream):
     """A body that trickles in cannot outlast the call's total_timeout."""
 
-    def __init__(self, stream: httpx.SyncByteStream, request: httpx.Request, deadline: float, clock: Clock) -> None:
+    def __init__(self, stream: httpx2.SyncByteStream, request: httpx2.Request, deadline: float, clock: Clock) -> None:
         self._stream, self._request, self._deadline, self._clock = stream, request, deadline, clock
 
     def __iter__(self) -> Iterator[bytes]:
@@ -144,8 +144,8 @@ class _DeadlineStream(httpx.SyncByteStream):
         self._stream.close()
 
 
-class _AsyncDeadlineStream(httpx.AsyncByteStream):
-    def __init__(self, stream: httpx.AsyncByteStream, request: httpx.Request, deadline: float, clock: Clock) -> None:
+class _AsyncDeadlineStream(httpx2.AsyncByteStream):
+    def __init__(self, stream: httpx2.AsyncByteStream, request: httpx2.Request, deadline: float, clock: Clock) -> None:
         self._stream, self._request, self._deadline, self._clock = stream, request, deadline, clock
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -157,13 +157,13 @@ class _AsyncDeadlineStream(httpx.AsyncByteStream):
         await self._stream.aclose()
 
 
-class ClerkTransport(httpx.BaseTransport):
+class ClerkTransport(httpx2.BaseTransport):
     """Sync driver of CallPlan around an inner transport."""
 
-    def __init__(self, inner: httpx.BaseTransport, stamp: KeyStamp, policy: CallPolicy) -> None:
+    def __init__(self, inner: httpx2.BaseTransport, stamp: KeyStamp, policy: CallPolicy) -> None:
         self._inner, self._stamp, self._policy = inner, stamp, policy
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self._stamp.apply(request)
         call = CallPlan(request, self._policy)
         plan = call.run()
@@ -176,37 +176,37 @@ class ClerkTransport(httpx.BaseTransport):
                     self._policy.clock.sleep(step.seconds)
                     step = plan.send(None)
         except StopIteration as done:
-            response: httpx.Response = done.value
+            response: httpx2.Response = done.value
             return response
 
-    def _attempt(self, request: httpx.Request, deadline: float) -> Outcome:
+    def _attempt(self, request: httpx2.Request, deadline: float) -> Outcome:
         """Send once and read the whole body here, so a broken body is a retryable outcome."""
         started = self._policy.clock.monotonic()
         try:
             response = self._inner.handle_request(request)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             return exc
-        if not math.isinf(deadline) and isinstance(response.stream, httpx.SyncByteStream):
+        if not math.isinf(deadline) and isinstance(response.stream, httpx2.SyncByteStream):
             response.stream = _DeadlineStream(response.stream, request, deadline, self._policy.clock)
         try:
             response.read()
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             response.close()
             return exc
-        response.elapsed = timedelta(seconds=self._policy.clock.monotonic() - started)  # httpx sets it on close
+        response.elapsed = timedelta(seconds=self._policy.clock.monotonic() - started)  # httpx2 sets it on close
         return response
 
     def close(self) -> None:
         self._inner.close()
 
 
-class AsyncClerkTransport(httpx.AsyncBaseTransport):
+class AsyncClerkTransport(httpx2.AsyncBaseTransport):
     """Async driver of CallPlan around an inner transport."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, stamp: KeyStamp, policy: CallPolicy) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, stamp: KeyStamp, policy: CallPolicy) -> None:
         self._inner, self._stamp, self._policy = inner, stamp, policy
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self._stamp.apply(request)
         call = CallPlan(request, self._policy)
         plan = call.run()
@@ -219,20 +219,20 @@ class AsyncClerkTransport(httpx.AsyncBaseTransport):
                     await self._policy.clock.async_sleep(step.seconds)
                     step = plan.send(None)
         except StopIteration as done:
-            response: httpx.Response = done.value
+            response: httpx2.Response = done.value
             return response
 
-    async def _attempt(self, request: httpx.Request, deadline: float) -> Outcome:
+    async def _attempt(self, request: httpx2.Request, deadline: float) -> Outcome:
         started = self._policy.clock.monotonic()
         try:
             response = await self._inner.handle_async_request(request)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             return exc
-        if not math.isinf(deadline) and isinstance(response.stream, httpx.AsyncByteStream):
+        if not math.isinf(deadline) and isinstance(response.stream, httpx2.AsyncByteStream):
             response.stream = _AsyncDeadlineStream(response.stream, request, deadline, self._policy.clock)
         try:
             await response.aread()
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             await response.aclose()
             return exc
         response.elapsed = timedelta(seconds=self._policy.clock.monotonic() - started)

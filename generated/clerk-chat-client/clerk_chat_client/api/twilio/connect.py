@@ -1,6 +1,6 @@
 from typing import Any, cast
 
-import httpx
+import httpx2
 
 from ... import errors
 from ..._responses import http_status, parse_or_raise, parsed_success
@@ -32,7 +32,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: httpx2.Response
 ) -> Any | TwilioConnectorResponse | None:
     if response.status_code == 200:
         response_200 = TwilioConnectorResponse.from_dict(response.json())
@@ -74,7 +74,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: httpx2.Response
 ) -> Response[Any | TwilioConnectorResponse]:
     return Response(
         status_code=http_status(response),
