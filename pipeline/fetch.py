@@ -66,8 +66,8 @@ def _file_name(candidate: str) -> str:
 def _checked_url(source: str) -> httpx2.URL:
     try:
         url = httpx2.URL(source)
-    except httpx2.InvalidURL as exc:
-        raise PipelineError(f"{source!r} is not a valid URL: {exc}") from exc
+    except httpx2.InvalidURL as exc:  # the text is not shown: it may hold credentials
+        raise PipelineError(f"SOURCE is not a valid URL ({exc})") from exc
     if url.userinfo:
         raise PipelineError(
             "the spec URL carries credentials (user:password@host): refused, since the URL is printed "
@@ -91,6 +91,8 @@ def _download(url: httpx2.URL, limits: Limits) -> bytes:
                 if response.next_request is None:
                     return _body(response, shown, limits, deadline)
                 target = response.next_request.url
+                if target.userinfo:
+                    raise PipelineError(f"cannot fetch {shown}: it redirects to a URL with credentials: refused")
                 if target.scheme != "https":
                     raise PipelineError(
                         f"cannot fetch {shown}: it redirects (HTTP {response.status_code}) to {target}, "

@@ -475,3 +475,13 @@ def test_redirects_are_followed_a_bounded_number_of_times(https: SpecServer) -> 
     with pytest.raises(PipelineError, match=r"/loop/\w \(redirected from .*/loop/a\): more than 2 redirects"):
         fetch.fetch(https.url("/loop/a"), SMALL)
     assert https.requests.count("/loop/a") + https.requests.count("/loop/b") == 3
+
+
+@pytest.mark.usefixtures("trusted")
+def test_a_redirect_to_credentials_is_refused_without_showing_them(https: SpecServer) -> None:
+    https.routes["/to-credentials/swagger.yml"] = Moved(https.url("/swagger.yml").replace("://", "://bot:pw-9a8b@"))
+
+    with pytest.raises(PipelineError, match="it redirects to a URL with credentials: refused") as refused:
+        fetch.fetch(https.url("/to-credentials/swagger.yml"), SMALL)
+    assert "pw-9a8b" not in str(refused.value)
+    assert "/swagger.yml" not in https.requests
