@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 nox.needs_version = "==2026.10.20"
 nox.options.default_venv_backend = "uv|virtualenv"  # sessions run on the interpreter that runs nox
@@ -23,6 +24,7 @@ GENERATE_LOCK = "requirements/generate.txt"
 TESTS_LOCK = "requirements/tests.txt"
 BENCH_LOCK = "requirements/bench.txt"
 PACKAGE_DIR = "generated/clerk-chat-client"
+BREAKING = 3  # pipeline/update_spec.py's exit code for "a breaking change applied"
 NODE_PROJECT = "tests/contract"
 
 
@@ -57,6 +59,22 @@ def generate(session: nox.Session) -> None:
     """Regenerate generated/ from swagger.yml (validate, generate, overlay, lint, type-check, swap)."""
     _install_lock(session, GENERATE_LOCK)
     session.run("python", "-m", "pipeline.generate", *session.posargs)
+
+
+@nox.session(name="update-spec")
+def update_spec(session: nox.Session) -> None:
+    """Fetch Clerk's spec (SOURCE: URL or file; else $CLERK_CHAT_SPEC_URL), validate, apply, regenerate.
+
+    Exits like the module: 0 unchanged or non-breaking, 1 refused, 3 a breaking change applied.
+    nox itself only exits 0 or 1, so a 3 leaves it as SystemExit, for CI to tell "review" from "failed".
+    """
+    _install_lock(session, GENERATE_LOCK)
+    try:
+        session.run("python", "-m", "pipeline.update_spec", *session.posargs)
+    except CommandFailed as failed:
+        if failed.return_code == BREAKING:
+            raise SystemExit(BREAKING) from None
+        raise
 
 
 @nox.session

@@ -46,6 +46,7 @@ from typing import Literal, NamedTuple
 import griffe
 
 from . import api_surface
+from . import markdown as md
 from .api_surface import Model, Operation, Slot, Surface
 from .errors import PipelineError
 from .paths import PACKAGE_NAME
@@ -92,12 +93,21 @@ class Change:
         return _SECTION_OF_KIND.get(self.kind.split()[0], "Python API")
 
     @property
+    def impact(self) -> str:
+        return "breaking" if self.breaking else "additive" if self.additive else "other"
+
+    @property
     def mark(self) -> str:
         return "!" if self.breaking else "+" if self.additive else "~"
 
     def summary(self) -> str:
         note = " (breaking)" if self.breaking else ""
         return f"{self.kind}: {self.subject} — {self.detail}{note}"
+
+    def markdown(self) -> str:
+        """What `summary()` says, as a Markdown list item led by its impact (the subject as code)."""
+        label = f"**{self.impact}**" if self.breaking else self.impact
+        return f"- {label} {self.kind}: {md.code(self.subject)} — {md.text(self.detail)}"
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,38 @@ class ChangeReport:
         lines.append(f"  {self.verdict}: {self.old_version} -> {self.new_version} ({_BUMP_NAME[self.verdict]} bump)")
         return "\n".join(lines)
 
+    def markdown(self) -> str:
+        """The report as a pull request's body: a summary line with the verdict and the version
+        move, then every change by section, the breaking ones first and marked."""
+        if self.old_version is None:
+            return f"**First generation**: nothing to compare with; version {self.new_version}, no bump.\n"
+        impacts = [change.impact for change in self.changes]
+        counted = ", ".join(f"{impacts.count(label)} {label}" for label in _MARKDOWN_IMPACTS if label in impacts)
+        plural = "" if len(self.changes) == 1 else "s"
+        counts = f"{len(self.changes)} change{plural} ({counted})" if self.changes else "no change to the public API"
+        lines = [
+            f"**{_MARKDOWN_VERDICT[self.verdict]}**: version {self.old_version} → {self.new_version} "
+            f"({_BUMP_NAME[self.verdict]} bump), {counts}. {_MARKDOWN_ADVICE[self.verdict]}",
+        ]
+        for section in SECTIONS:
+            listed = sorted((change for change in self.changes if change.section == section), key=_not_breaking)
+            lines += ["", f"### {section}", ""]
+            lines += [change.markdown() for change in listed] or ["- no change"]
+        return "\n".join(lines) + "\n"
+
 
 _BUMP_NAME: dict[Verdict, str] = {"breaking": "major", "additive": "minor", "none": "patch"}
+_MARKDOWN_VERDICT: dict[Verdict, str] = {"breaking": "Breaking", "additive": "Additive", "none": "No API change"}
+_MARKDOWN_ADVICE: dict[Verdict, str] = {
+    "breaking": "Code using what is marked **breaking** may stop working: review those changes before merging.",
+    "additive": "Existing code keeps working.",
+    "none": "The public Python API is the same; only the generated code differs.",
+}
+_MARKDOWN_IMPACTS = ("breaking", "additive", "other")
+
+
+def _not_breaking(change: Change) -> bool:
+    return not change.breaking
 
 
 def compare(old_package_dir: Path, new_package_dir: Path) -> tuple[Change, ...]:
@@ -137,6 +177,11 @@ def compare(old_package_dir: Path, new_package_dir: Path) -> tuple[Change, ...]:
     found += _dependency_changes(old, new)
     found += _python_api_changes(old, new, covered=[path for change in found for path in change.objects])
     return tuple(sorted(found, key=lambda change: SECTIONS.index(change.section)))  # stable: keeps the order within
+
+
+def configured_version(config_path: Path) -> str:
+    """The version generator_config.yaml holds (its `package_version_override` line)."""
+    return _config_version(config_path.read_bytes().decode("utf-8"), config_path).group("version")
 
 
 def verdict_of(changes: Iterable[Change]) -> Verdict:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import changes, overlay, settings_module, spec, trees
@@ -91,34 +92,53 @@ def replace_generated(staged: Path) -> None:
     shutil.rmtree(outgoing, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Regeneration:
+    """What `regenerate` did: the files of generated/ it changed (none: already up to date) and,
+    when it changed any, the API change report with the version bump."""
+
+    files: trees.TreeDiff
+    report: changes.ChangeReport | None
+
+
+def regenerate() -> Regeneration:
+    """`nox -s generate` minus the printing: stage, and when the result differs from generated/,
+    bump the version, add the changelog entry and swap the staged tree in."""
+    staged = stage()
+    diff = trees.compare(GENERATED, staged)
+    if not diff:
+        return Regeneration(diff, None)
+    previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
+    report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
+    files = trees.compare(GENERATED, staged)  # again: the version line moved
+    replace_generated(staged)
+    return Regeneration(files, report)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.generate", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report whether generated/ is up to date")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    where = GENERATED.relative_to(ROOT)
     try:
-        staged = stage()
-        diff = trees.compare(GENERATED, staged)
-        where = GENERATED.relative_to(ROOT)
         if args.check:
+            diff = trees.compare(GENERATED, stage())
             if diff:
                 print(f"{where}/ differs from a fresh generation (run `nox -s generate`):", *diff.lines(), sep="\n")
                 return 1
             print(f"{where}/ is up to date")
             return 0
-        if not diff:
+        done = regenerate()
+        if done.report is None:
             print(f"{where}/ is up to date: nothing changed")
             return 0
-        previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
-        report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
-        diff = trees.compare(GENERATED, staged)  # again: the version line moved
-        replace_generated(staged)
-        print(f"{where}/ regenerated in {time.perf_counter() - started:.1f} s:", *diff.lines(), sep="\n")
-        print(report.render())
+        print(f"{where}/ regenerated in {time.perf_counter() - started:.1f} s:", *done.files.lines(), sep="\n")
+        print(done.report.render())
         return 0
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        print(f"{GENERATED.relative_to(ROOT)}/ was left as it was.", file=sys.stderr)
+        print(f"{where}/ was left as it was.", file=sys.stderr)
         return 1
 
 

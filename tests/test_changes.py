@@ -20,6 +20,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipeline import changes
+from pipeline import markdown as md
 from pipeline.changes import Change, ChangeReport
 from pipeline.errors import PipelineError
 from tests.support.repo_copy import copy_repo
@@ -473,3 +474,64 @@ def test_generate_reports_bumps_and_records_each_spec_change(tmp_path: Path) -> 
     assert changelog.startswith("# Changelog\n")
     assert changelog.index(f"## {major} — breaking\n") < changelog.index(f"## {minor} — additive\n")
     assert repo.generate("--check").returncode == 0  # the bumped version is what a fresh generation writes
+
+
+# --- the Markdown form (pull-request body of `nox -s update-spec`) ----------------------------
+
+
+MIXED = ChangeReport(
+    "breaking",
+    (
+        Change("operation added", "GET /public/x", "clerk_chat_client.api.x.get(*args) -> X", additive=True),
+        Change("operation removed", "POST /public/y", "clerk_chat_client.api.y.send", breaking=True),
+        Change("model added", "X", "id: str", additive=True),
+        Change("field changed", "Y.z", "type str -> int", breaking=True),
+        Change("server order changed", "SERVERS", "('a', 'b') -> ('b', 'a')"),
+        Change("python API broken", "clerk_chat_client.Client.x`y", "removed <T> [x]", breaking=True),
+    ),
+    "1.4.2",
+    "2.0.0",
+)
+
+
+def test_markdown_leads_with_the_verdict_and_lists_breaking_changes_first_per_section() -> None:
+    lines = MIXED.markdown().splitlines()
+
+    assert lines[0] == (
+        "**Breaking**: version 1.4.2 → 2.0.0 (major bump), 6 changes (3 breaking, 2 additive, 1 other). "
+        "Code using what is marked **breaking** may stop working: review those changes before merging."
+    )
+    assert [line for line in lines if line.startswith("#")] == [f"### {name}" for name in changes.SECTIONS]
+    body = "\n".join(lines)
+    assert body.split("### Operations\n\n")[1].split("\n\n")[0].splitlines() == [
+        "- **breaking** operation removed: `POST /public/y` — clerk\\_chat\\_client.api.y.send",
+        "- additive operation added: `GET /public/x` — clerk\\_chat\\_client.api.x.get(\\*args) -> X",
+    ]
+    assert body.split("### Models\n\n")[1].split("\n\n")[0].splitlines() == [
+        "- **breaking** field changed: `Y.z` — type str -> int",
+        "- additive model added: `X` — id: str",
+    ]
+    assert "### Security & servers\n\n- other server order changed: `SERVERS` — ('a', 'b') -> ('b', 'a')" in body
+    # a subject with a backtick keeps its code span whole; text that would format is escaped
+    assert "- **breaking** python API broken: ``clerk_chat_client.Client.x`y`` — removed \\<T> \\[x\\]" in body
+
+
+def test_markdown_says_the_same_as_the_console_report() -> None:
+    """One source of truth: every change appears in both forms with the same kind and subject."""
+    console = MIXED.render()
+    markdown = MIXED.markdown()
+
+    for change in MIXED.changes:
+        assert f"{change.mark} {change.summary()}" in console
+        assert f"{change.kind}: {md.code(change.subject)} — {md.text(change.detail)}" in markdown
+
+
+def test_markdown_of_a_report_without_changes() -> None:
+    text = ChangeReport("none", (), "1.4.2", "1.4.3").markdown()
+
+    assert text.startswith(
+        "**No API change**: version 1.4.2 → 1.4.3 (patch bump), no change to the public API. "
+        "The public Python API is the same; only the generated code differs.\n"
+    )
+    assert text.count("- no change") == len(changes.SECTIONS)
+    assert ChangeReport("none", (), None, "1.0.0").markdown().startswith("**First generation**")
