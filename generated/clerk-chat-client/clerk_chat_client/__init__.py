@@ -1,6 +1,6 @@
-"""Python client for the Clerk Chat Public API. Start with `ClerkChatClient`."""
+"""Python client for the Clerk Chat Public API. Start with `ClerkChatClient` (or `AsyncClerkChatClient`)."""
 
-from ._client import ClerkChatClient
+from ._client import AsyncClerkChatClient, ClerkChatClient
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -23,6 +23,7 @@ __all__ = (
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncClerkChatClient",
     "AuthenticatedClient",
     "AuthenticationError",
     "BadRequestError",
