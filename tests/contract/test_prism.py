@@ -34,6 +34,7 @@ import pytest
 from clerk_chat_client import (
     APIStatusError,
     AsyncClerkChatClient,
+    AsyncPage,
     AuthenticatedClient,
     AuthenticationError,
     BadRequestError,
@@ -42,9 +43,11 @@ from clerk_chat_client import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SyncPage,
     UnprocessableEntityError,
 )
 from clerk_chat_client._settings import API_KEY_NAME
+from clerk_chat_client.types import Unset
 
 from tests.conftest import API_KEY
 from tests.support.fake_clerk import free_port
@@ -296,10 +299,16 @@ async def test_every_operation_succeeds_through_its_resource_method(
         by_function.url,
         by_function.content,
     )
-    if style.startswith("raw-"):
+    if style.startswith("raw-"):  # of a paginated method too: its first page's
         assert (result.status_code, result.parsed) == (functional.status_code, functional.parsed)
+    elif isinstance(result, SyncPage | AsyncPage):  # a paginated operation: a page of the envelope's items
+        assert (result.data, result.total) == (functional.parsed.data, _sent(functional.parsed.total))
     else:
         assert result == functional.parsed
+
+
+def _sent(value: Any) -> Any:
+    return None if isinstance(value, Unset) else value
 
 
 @pytest.mark.anyio

@@ -12,18 +12,21 @@ from ._exceptions import (
     InternalServerError,
     MissingAPIKeyError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
 from .client import AuthenticatedClient, Client
+from .pagination import AsyncPage, SyncPage
 
 __all__ = (
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncClerkChatClient",
+    "AsyncPage",
     "AuthenticatedClient",
     "AuthenticationError",
     "BadRequestError",
@@ -34,8 +37,10 @@ __all__ = (
     "InternalServerError",
     "MissingAPIKeyError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
+    "SyncPage",
     "UnprocessableEntityError",
 )

@@ -4,7 +4,8 @@ A method (written by overrides/templates/endpoint_init.py.jinja) turns its flatt
 into the request its operation module's `_get_kwargs` builds, and hands that here: this module
 sends it through the client's httpx2 client (so through ClerkTransport: key, retries, rate-limit
 gate, typed errors) with the call's own `timeout` / `extra_headers`, and turns the response into
-what the method promises: the parsed 2xx model or (`with_raw_response`) the generated `Response`. Sync and async resources differ only in how they wait for the response.
+what the method promises: the parsed 2xx model, a page, or (`with_raw_response`) the generated
+`Response`. Sync and async resources differ only in how they wait for the response.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx2
 
 from ._responses import parsed_success
 from .client import AuthenticatedClient, Client
+from .pagination import AsyncPage, PageRequest, SyncPage
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,6 +84,11 @@ class _Resource:
         """This resource with methods that return the generated `Response` (`with_raw_response`)."""
         return type(self)(self._client, raw_response=True)
 
+    def _page_request(
+        self, operation: OperationModule, request: dict[str, Any], timeout: Timeout, extra_headers: Headers
+    ) -> PageRequest:
+        return PageRequest(operation, self._client, with_call_options(request, timeout, extra_headers))
+
 
 class SyncAPIResource(_Resource):
     """Base of the sync resource classes, one per tag (`client.twilio` is a `TwilioResource`)."""
@@ -101,6 +108,15 @@ class SyncAPIResource(_Resource):
         response = self._send(with_call_options(request, timeout, extra_headers))
         return _result(operation, self._client, response, raw=self._raw_response, none_ok=none_ok)
 
+    def _paginate(
+        self, operation: OperationModule, request: dict[str, Any], timeout: Timeout, extra_headers: Headers
+    ) -> Any:
+        first = self._page_request(operation, request, timeout, extra_headers)
+        response = self._send(first.kwargs)
+        if self._raw_response:
+            return operation._build_response(client=self._client, response=response)
+        return SyncPage._first(first, response, self._send)
+
 
 class AsyncAPIResource(_Resource):
     """Base of the async resource classes (`AsyncClerkChatClient().twilio` is an `AsyncTwilioResource`)."""
@@ -119,6 +135,15 @@ class AsyncAPIResource(_Resource):
     ) -> Any:
         response = await self._send(with_call_options(request, timeout, extra_headers))
         return _result(operation, self._client, response, raw=self._raw_response, none_ok=none_ok)
+
+    async def _paginate(
+        self, operation: OperationModule, request: dict[str, Any], timeout: Timeout, extra_headers: Headers
+    ) -> Any:
+        first = self._page_request(operation, request, timeout, extra_headers)
+        response = await self._send(first.kwargs)
+        if self._raw_response:
+            return operation._build_response(client=self._client, response=response)
+        return AsyncPage._first(first, response, self._send)
 
 
 def raw_method(method: Callable[P, object], build: Callable[..., R]) -> Callable[P, R]:

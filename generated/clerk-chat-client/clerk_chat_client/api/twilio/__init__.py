@@ -68,7 +68,7 @@ class TwilioResource(SyncAPIResource):
 
 
 class TwilioResourceWithRawResponse:
-    """`client.twilio.with_raw_response.<operation>(...)`: the generated `Response` of each call."""
+    """`client.twilio.with_raw_response.<operation>(...)`: the generated `Response` of each call (of a paginated call: its first page's)."""
 
     def __init__(self, resource: TwilioResource) -> None:
         raw = resource._raw()
@@ -127,7 +127,7 @@ class AsyncTwilioResource(AsyncAPIResource):
 
 
 class AsyncTwilioResourceWithRawResponse:
-    """`client.twilio.with_raw_response.<operation>(...)`: the generated `Response` of each call."""
+    """`client.twilio.with_raw_response.<operation>(...)`: the generated `Response` of each call (of a paginated call: its first page's)."""
 
     def __init__(self, resource: AsyncTwilioResource) -> None:
         raw = resource._raw()
