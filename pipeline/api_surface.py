@@ -15,7 +15,7 @@ import ast
 import re
 import textwrap
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import griffe
@@ -72,6 +72,7 @@ class Signature:
 
     parameters: tuple[Slot, ...]  # without self/cls; `*args` and `**kwargs` keep their stars
     returns: str
+    defined_at: str = field(default="", compare=False)  # where it is written (a private base class's method)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def _public_objects(obj: griffe.Object, prefix: str | None = None) -> dict[str, 
     seen; objects of public modules are walked where they stand."""
     prefix = prefix or obj.path
     found: dict[str, griffe.Object | griffe.Alias] = {}
-    for name, member in obj.members.items():
+    for name, member in _members(obj).items():
         if not member.is_public:
             continue
         path = f"{prefix}.{name}"
@@ -264,6 +265,19 @@ def _public_objects(obj: griffe.Object, prefix: str | None = None) -> dict[str, 
     return found
 
 
+def _members(obj: griffe.Object) -> dict[str, griffe.Object | griffe.Alias]:
+    """A class's members, with those it inherits from private classes (ClerkChatClient's methods
+    live in `_ClerkChatClientBase`): users reach them on the class only. Members inherited from
+    public classes are walked where those classes stand."""
+    members: dict[str, griffe.Object | griffe.Alias] = {}
+    if isinstance(obj, griffe.Class):
+        for base in reversed(obj.mro()):
+            if base.name.startswith("_"):
+                members.update(base.members)
+    members.update(obj.members)
+    return members
+
+
 def _signature(function: griffe.Function) -> Signature:
     stars = {griffe.ParameterKind.var_positional: "*", griffe.ParameterKind.var_keyword: "**"}
     parameters = tuple(
@@ -271,7 +285,7 @@ def _signature(function: griffe.Function) -> Signature:
         for param in function.parameters
         if param.name not in ("self", "cls")
     )
-    return Signature(parameters, str(function.returns) if function.returns is not None else "None")
+    return Signature(parameters, str(function.returns) if function.returns is not None else "None", function.path)
 
 
 def _dependencies(pyproject: Path) -> dict[str, str]:

@@ -23,9 +23,11 @@ Rules (README, "When the spec changes"):
   single URL such as `DEFAULT_BASE_URL` -> breaking (every caller relying on the default now
   talks to another host without having changed a line); a reordered list with the same default
   -> neither. Any other constant: added -> additive, changed or removed -> breaking.
-- public functions and methods outside the operation modules (the client classes, exceptions,
-  helpers): compared parameter by parameter like operations (removed, newly required or retyped
-  -> breaking; a new optional one -> additive), and a changed return type -> breaking. So an
+- public functions and methods outside the operation modules (the client classes, the resource
+  methods `client.<tag>.<operation>`, exceptions, helpers; a method inherited from a private class
+  counts for each public class that inherits it): compared parameter by parameter like operations
+  (removed, newly required or retyped -> breaking; a new optional one -> additive), and a changed
+  return type -> breaking. So an
   httpx type becoming an httpx2 type in `get_httpx_client()` or `with_timeout()` is breaking.
 - runtime dependencies (`[project].dependencies`): one removed -> breaking (objects of it that
   users handed to the client, such as transports or timeouts, no longer fit); one added, or a
@@ -470,16 +472,17 @@ def _signature_changes(old: Surface, new: Surface, covered: list[str]) -> list[C
         a, b = old.signatures[path], new.signatures[path]
         if a == b or _is_covered(path, covered):
             continue
+        objects = (path, a.defined_at, b.defined_at)  # griffe reports it where it is written: not twice
         for diff in _slot_changes(a.parameters, b.parameters, loosening_breaks=False):
             detail = f"parameter {diff.name} {diff.verb} ({diff.text})"
             found.append(
                 Change(
-                    "python API changed", path, detail, breaking=diff.breaking, additive=diff.additive, objects=(path,)
+                    "python API changed", path, detail, breaking=diff.breaking, additive=diff.additive, objects=objects
                 )
             )
         if a.returns != b.returns:
             detail = f"returns {b.returns} (was {a.returns})"
-            found.append(Change("python API changed", path, detail, breaking=True, objects=(path,)))
+            found.append(Change("python API changed", path, detail, breaking=True, objects=objects))
     return found
 
 

@@ -9,6 +9,7 @@ import pytest
 from clerk_chat_client import ClerkChatClient
 
 from tests.support.fake_clerk import FakeClerk
+from tests.support.repo_copy import REPO, RepoCopy, copy_repo
 
 API_KEY = "ck_test_9f8e7d6c5b4a3f2e1d0c"  # a made-up key, scanned for in output by the secrecy tests
 
@@ -39,3 +40,14 @@ def make_client(server: FakeClerk) -> Iterator[Callable[..., ClerkChatClient]]:
     yield make
     for client in made:
         client.get_httpx_client().close()
+
+
+@pytest.fixture(scope="session")
+def resources_copy(tmp_path_factory: pytest.TempPathFactory) -> RepoCopy:
+    """This repository regenerated from tests/specs/resources.yml (Clerk's shapes: flattened bodies
+    with clashing names, a non-object body, paginated lists, an untagged operation), once a session."""
+    copy = copy_repo(tmp_path_factory.mktemp("resources-spec") / "repo")
+    copy.spec.write_bytes((REPO / "tests" / "specs" / "resources.yml").read_bytes())
+    result = copy.generate()
+    assert result.returncode == 0, result.stdout + result.stderr
+    return copy

@@ -535,3 +535,25 @@ def test_markdown_of_a_report_without_changes() -> None:
     )
     assert text.count("- no change") == len(changes.SECTIONS)
     assert ChangeReport("none", (), None, "1.0.0").markdown().startswith("**First generation**")
+
+
+def test_methods_inherited_from_a_private_class_are_public_api(generated: dict[str, Path], tmp_path: Path) -> None:
+    """ClerkChatClient and AsyncClerkChatClient inherit their methods from one private base class:
+    users reach them on both, so a change there is reported on both."""
+    old, new = (copy_project(generated, "base", tmp_path / side) for side in ("old", "new"))
+    for project, parameter in ((old, "timeout: float = 1.0"), (new, "timeout: float")):
+        (project / PACKAGE / "_shared.py").write_text(
+            f"class _Base:\n    def configure(self, {parameter}) -> None:\n        pass\n\n\n"
+            "class Sync(_Base):\n    pass\n\n\nclass Async(_Base):\n    pass\n",
+            encoding="utf-8",
+        )
+        (project / PACKAGE / "__init__.py").write_text(
+            'from ._shared import Async, Sync\n\n__all__ = ("Async", "Sync")\n', encoding="utf-8"
+        )
+
+    found = compare(old, new)
+
+    for cls in ("Sync", "Async"):
+        change = find(found, "python API changed", f"{PACKAGE}.{cls}.configure")
+        assert change.breaking and "no default any more (was 1.0)" in change.detail
+    assert len(found) == 2, [change.summary() for change in found]

@@ -16,7 +16,8 @@ so a later step never changes what an earlier test checks. The unit-level rules 
 tests/test_changes.py's business; this file checks the pipeline as a maintainer runs it.
 
 The last test grows the API from one operation to 25 in five tags and calls every one of them,
-through a 429 and its retry, in one subprocess.
+through a 429 and its retry, in one subprocess; then again through its resource method
+(`client.<tag>.<method>(...)`), sync and async.
 """
 
 from __future__ import annotations
@@ -250,6 +251,8 @@ def assert_reported(outcome: Outcome, verdict: str, *changes: str) -> None:
     assert ("\n## " + old_entries) in outcome.changelog, "older changelog entries were not kept"
 
 
+RESOURCE_CLASSES = ("TwilioResource", "AsyncTwilioResource")  # client.twilio of ClerkChatClient, AsyncClerkChatClient
+
 # --- step 1: an operation added (new tag, path + query parameter, date-time in the response) ---
 
 MESSAGE_REPLY = {"data": {"id": "msg-42", "body": "hello", "createdAt": "2024-05-06T07:08:09Z"}}
@@ -477,7 +480,14 @@ def test_unchanged_spec_after_a_bump_changes_nothing(chain: Chain) -> None:
 def test_optional_request_field_is_additive_and_sent(chain: Chain) -> None:
     outcome = chain.outcome("optional_field")
     assert_reported(
-        outcome, "additive", "+ field added: ConnectTwilioRequest.caller_id — optional, str | Unset = UNSET"
+        outcome,
+        "additive",
+        "+ field added: ConnectTwilioRequest.caller_id — optional, str | Unset = UNSET",
+        *(  # the resource methods are public API too, sync and async
+            f"+ python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter caller_id added"
+            " (optional, str | Unset = UNSET)"
+            for cls in RESOURCE_CLASSES
+        ),
     )
 
     call = the_call(outcome)
@@ -493,7 +503,16 @@ def test_optional_request_field_is_additive_and_sent(chain: Chain) -> None:
 
 def test_request_field_made_required_is_breaking(chain: Chain) -> None:
     outcome = chain.outcome("required_field")
-    assert_reported(outcome, "breaking", "! field changed: ConnectTwilioRequest.caller_id — now required (breaking)")
+    assert_reported(
+        outcome,
+        "breaking",
+        "! field changed: ConnectTwilioRequest.caller_id — now required (breaking)",
+        *(
+            f"! python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter caller_id changed"
+            " (now required) (breaking)"
+            for cls in RESOURCE_CLASSES
+        ),
+    )
 
     call = the_call(outcome)
     assert call.output["without_field"].startswith("TypeError: "), call.output  # what breaking means
@@ -505,7 +524,17 @@ def test_request_field_made_required_is_breaking(chain: Chain) -> None:
 
 def test_removed_enum_value_is_breaking(chain: Chain) -> None:
     outcome = chain.outcome("enum_value_removed")
-    assert_reported(outcome, "breaking", "! enum value removed: ConnectTwilioRequestDirection — 'outbound' (breaking)")
+    assert_reported(
+        outcome,
+        "breaking",
+        "! enum value removed: ConnectTwilioRequestDirection — 'outbound' (breaking)",
+        *(
+            f"! python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter direction changed (type"
+            " ConnectTwilioRequestDirection | Literal['inbound', 'outbound'] -> ConnectTwilioRequestDirection |"
+            " Literal['inbound']) (breaking)"
+            for cls in RESOURCE_CLASSES
+        ),
+    )
 
     call = the_call(outcome)
     assert call.output["values"] == ["inbound"]
@@ -602,15 +631,29 @@ _ALL_OPERATIONS = """
         return type(value).__name__
 
     out["calls"] = {}
+    results = {}
     for op in ops.discover_operations():
         arguments = op.arguments()
-        result = op.module.sync(client=client, **arguments)
+        results[op.id] = result = op.module.sync(client=client, **arguments)
+        method = op.resource_method(client)
         out["calls"][f"{op.method} {op.path}"] = {
             "module": op.id,
             "type": type(result).__name__,
             "returns_promised_type": ops.returns_instance(op.success_type(), result),
             "shape": shape(result),
+            "sync_resource_returns_the_same": method(**op.resource_arguments(method)) == result,
         }
+
+    async def through_async_resources():  # one event loop for the async client's pool
+        async with AsyncClerkChatClient(api_key=inputs["key"], base_url=inputs["url"], max_retries=1, clock=clock) as aclient:
+            for op in ops.discover_operations():
+                method = op.resource_method(aclient)
+                same = await method(**op.resource_arguments(method)) == results[op.id]
+                out["calls"][f"{op.method} {op.path}"]["async_resource_returns_the_same"] = same
+
+    import asyncio
+    from clerk_chat_client import AsyncClerkChatClient
+    asyncio.run(through_async_resources())
     out["sleeps"] = clock.sleeps
 """
 
@@ -695,16 +738,18 @@ def test_grown_spec_regenerates_and_every_operation_retries_a_429(tmp_path: Path
     expected_types = {f"{op.method} {op.path}": op.response_schema for op in grown}
     for s in served:
         requests = by_operation[s.key]
-        assert [r.status for r in requests] == [429, s.status], f"{s.key}: {[r.status for r in requests]}"
+        # the function (a 429, then its retry), then the sync and the async resource method
+        assert [r.status for r in requests] == [429, s.status, s.status, s.status], f"{s.key}: {requests}"
         assert len({r.path for r in requests}) == 1, f"{s.key}: the retry sent another target"
         assert all(r.headers.get(header) == API_KEY for r in requests), f"{s.key}: key header missing"
         if s.method in ("POST", "PUT", "PATCH"):
-            assert requests[0].body == requests[1].body and isinstance(json_body(requests[1]), dict), s.key
+            assert len({r.body for r in requests}) == 1 and isinstance(json_body(requests[1]), dict), s.key
         report = called[s.key]
         assert report["returns_promised_type"] is True, f"{s.key}: {report}"
+        assert report["sync_resource_returns_the_same"] is report["async_resource_returns_the_same"] is True, report
         if s.key in expected_types:
             assert report["type"] == expected_types[s.key], f"{s.key}: {report}"
-    assert len(call.requests) == 2 * len(served)
+    assert len(call.requests) == 4 * len(served)
     assert all(wait == 0 for wait in call.output["sleeps"]), call.output["sleeps"]  # Retry-After: 0, no backoff
 
     # What the parsed models hold: date-times, enums, numbers sent as JSON integers.
@@ -721,4 +766,4 @@ def test_grown_spec_regenerates_and_every_operation_retries_a_429(tmp_path: Path
             "id": "str",
         }
     find_all = [r for r in call.requests if r.method == "GET" and "?" in r.path and "limit=20" in r.path]
-    assert len(find_all) == 2 * len(spec_edits.GROWN_TAGS), [r.path for r in call.requests if r.method == "GET"]
+    assert len(find_all) == 4 * len(spec_edits.GROWN_TAGS), [r.path for r in call.requests if r.method == "GET"]

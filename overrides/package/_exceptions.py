@@ -40,6 +40,16 @@ class ResponseValidationError(ClerkChatError):
         super().__init__(f"{operation}: status {status_code} response does not match the spec: {self.problem}")
 
 
+class PaginationError(ClerkChatError):
+    """A paginated list misbehaved: the server sent a page again (its items, or its `links.self`),
+    or a page past the last one was asked for. Iteration stops here rather than loop or repeat."""
+
+    def __init__(self, operation: str, page: int, problem: str) -> None:
+        self.operation = operation
+        self.page = page
+        super().__init__(f"{operation}: page {page}: {problem}")
+
+
 class APIConnectionError(ClerkChatError):
     """The request could not be sent or its response could not be read."""
 

@@ -12,7 +12,9 @@ attempt (retries included) is recorded at the transport, and neither mark may ap
 
 Operations are not listed here: they are discovered by walking `clerk_chat_client.api`, and their
 arguments are synthesized from the spec (see `tests/support/operations.py`), so an operation
-added to swagger.yml is covered as soon as it is generated.
+added to swagger.yml is covered as soon as it is generated. Each is called as a function
+(`connect.sync(client=..., body=...)`) and through its resource method
+(`client.twilio.connect(...)`, sync, async and `with_raw_response`), with the same arguments.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import httpx2
 import pytest
 from clerk_chat_client import (
     APIStatusError,
+    AsyncClerkChatClient,
+    AsyncPage,
     AuthenticatedClient,
     AuthenticationError,
     BadRequestError,
@@ -39,9 +43,11 @@ from clerk_chat_client import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SyncPage,
     UnprocessableEntityError,
 )
 from clerk_chat_client._settings import API_KEY_NAME
+from clerk_chat_client.types import Unset
 
 from tests.conftest import API_KEY
 from tests.support.fake_clerk import free_port
@@ -64,6 +70,7 @@ PRISM_ERROR = "stoplight.io/prism/errors#"
 
 OPERATIONS = discover_operations()
 MODES = ("sync", "async")
+RESOURCE_STYLES = ("sync", "async", "raw-sync", "raw-async")  # client.<tag>.<method>, and .with_raw_response
 # Retried statuses per the design: 429 always; 408/502/503/504 only for idempotent requests.
 IDEMPOTENT_RETRIED = frozenset({408, 502, 503, 504})
 EXPECTED_ERROR: dict[int, type[APIStatusError]] = {
@@ -198,8 +205,10 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         ]
 
 
-def clerk_client(prism: Prism, transport: RecordingTransport, **options: Any) -> ClerkChatClient:
-    return ClerkChatClient(api_key=API_KEY, base_url=prism.url, httpx_args={"transport": transport}, **options)
+def clerk_client(
+    prism: Prism, transport: RecordingTransport, client_class: type[ClerkChatClient] = ClerkChatClient, **options: Any
+) -> ClerkChatClient:
+    return client_class(api_key=API_KEY, base_url=prism.url, httpx_args={"transport": transport}, **options)
 
 
 async def call(mode: str, operation: Operation, client: ClerkChatClient, *, detailed: bool = False) -> Any:
@@ -217,6 +226,21 @@ async def call(mode: str, operation: Operation, client: ClerkChatClient, *, deta
     async with client:
         coroutine = module.asyncio_detailed if detailed else module.asyncio
         return await coroutine(client=client, **arguments)
+
+
+async def call_resource(style: str, operation: Operation, prism: Prism, transport: RecordingTransport) -> Any:
+    """Call the operation's resource method once (`style`: sync, async, raw-sync, raw-async) with the
+    synthesized arguments, flattened as the method takes them, on a client closed afterwards."""
+    raw, mode = style.startswith("raw-"), style.removeprefix("raw-")
+    if mode == "sync":
+        with clerk_client(prism, transport) as client:
+            method = operation.resource_method(client, raw=raw)
+            return method(**operation.resource_arguments(method))
+    async with AsyncClerkChatClient(
+        api_key=API_KEY, base_url=prism.url, httpx_args={"transport": transport}
+    ) as aclient:
+        method = operation.resource_method(aclient, raw=raw)
+        return await method(**operation.resource_arguments(method))
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -253,6 +277,38 @@ async def test_every_operation_succeeds_and_parses(
     assert [e.status for e in transport.exchanges] == [detailed.status_code] * 2
     if operation.secured:
         assert all(e.request.headers.get(API_KEY_NAME) == API_KEY for e in transport.exchanges)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("style", RESOURCE_STYLES)
+@pytest.mark.parametrize("operation", BY_OPERATION)
+async def test_every_operation_succeeds_through_its_resource_method(
+    prism: Prism, operation: Operation, style: str
+) -> None:
+    """`client.<tag>.<method>(...)` with the arguments of the function call, flattened, sends the
+    very request the function sends: Prism accepts it, and the answer parses the same."""
+    transport = RecordingTransport()
+
+    result = await call_resource(style, operation, prism, transport)
+    functional = await call("sync", operation, clerk_client(prism, transport), detailed=True)
+
+    assert transport.violations() == []
+    by_resource, by_function = (exchange.request for exchange in transport.exchanges)
+    assert (by_resource.method, by_resource.url, by_resource.content) == (
+        by_function.method,
+        by_function.url,
+        by_function.content,
+    )
+    if style.startswith("raw-"):  # of a paginated method too: its first page's
+        assert (result.status_code, result.parsed) == (functional.status_code, functional.parsed)
+    elif isinstance(result, SyncPage | AsyncPage):  # a paginated operation: a page of the envelope's items
+        assert (result.data, result.total) == (functional.parsed.data, _sent(functional.parsed.total))
+    else:
+        assert result == functional.parsed
+
+
+def _sent(value: Any) -> Any:
+    return None if isinstance(value, Unset) else value
 
 
 @pytest.mark.anyio

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import attrs
 import clerk_chat_client.api
 import yaml
 from clerk_chat_client.types import File, Unset
@@ -115,6 +116,38 @@ class Operation:
             arguments[name] = to_python(hints[name], example_value(schema))
         return arguments
 
+    @property
+    def tag(self) -> str:
+        """The client attribute of the operation's tag (`twilio` of `twilio.connect`)."""
+        return self.id.split(".")[0]
+
+    @property
+    def method_name(self) -> str:
+        """The resource method's name: the module's (`connect`)."""
+        return self.id.rsplit(".", 1)[-1]
+
+    def resource_method(self, client: Any, *, raw: bool = False) -> Any:
+        """`client.<tag>.<method>`, or `client.<tag>.with_raw_response.<method>`."""
+        resource = getattr(client, self.tag)
+        return getattr(resource.with_raw_response if raw else resource, self.method_name)
+
+    def resource_arguments(self, method: Any) -> dict[str, Any]:
+        """`arguments()` as the resource method takes them: a JSON object body's set fields become
+        keyword arguments, each under the argument name the method gives it (`x_body` when the
+        name clashes), as do parameters renamed for a clash (`timeout_query`)."""
+        accepted = inspect.signature(method).parameters
+        arguments = self.arguments()
+        body = arguments.pop("body", None)
+        flat = {_argument_name(name, accepted, _LOCATION_SUFFIXES): value for name, value in arguments.items()}
+        if "body" in accepted and re.search(rf"\b{type(body).__name__}\b", str(accepted["body"].annotation)):
+            flat["body"] = body  # passed whole: not a JSON object body (a property named `body` is flattened)
+        elif body is not None and attrs.has(type(body)):
+            for field in attrs.fields(type(body)):
+                value = getattr(body, field.name)
+                if field.name != "additional_properties" and not isinstance(value, Unset):
+                    flat[_argument_name(field.name, accepted, ("_body",))] = value
+        return flat
+
     def _request_body_schema(self) -> Schema:
         content = self.spec["requestBody"]["content"]
         media = next(iter(content.values()))
@@ -127,6 +160,13 @@ class Operation:
             if _normalized(parameter["name"]) == _normalized(python_name):
                 return resolve_schema(parameter.get("schema", {}))
         raise LookupError(f"{self.id}: no spec parameter for argument {python_name!r}")
+
+
+_LOCATION_SUFFIXES = ("_path", "_query", "_header", "_cookie")
+
+
+def _argument_name(name: str, accepted: typing.Mapping[str, inspect.Parameter], suffixes: tuple[str, ...]) -> str:
+    return next((name + suffix for suffix in suffixes if name + suffix in accepted), name)
 
 
 def _normalized(name: str) -> str:

@@ -1,6 +1,6 @@
-"""Python client for the Clerk Chat Public API. Start with `ClerkChatClient`."""
+"""Python client for the Clerk Chat Public API. Start with `ClerkChatClient` (or `AsyncClerkChatClient`)."""
 
-from ._client import ClerkChatClient
+from ._client import AsyncClerkChatClient, ClerkChatClient
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -12,17 +12,21 @@ from ._exceptions import (
     InternalServerError,
     MissingAPIKeyError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
 from .client import AuthenticatedClient, Client
+from .pagination import AsyncPage, SyncPage
 
 __all__ = (
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncClerkChatClient",
+    "AsyncPage",
     "AuthenticatedClient",
     "AuthenticationError",
     "BadRequestError",
@@ -33,8 +37,10 @@ __all__ = (
     "InternalServerError",
     "MissingAPIKeyError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
+    "SyncPage",
     "UnprocessableEntityError",
 )

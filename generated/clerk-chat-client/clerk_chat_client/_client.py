@@ -1,6 +1,9 @@
-"""ClerkChatClient: the generated AuthenticatedClient with safe defaults.
+"""ClerkChatClient and AsyncClerkChatClient: the generated AuthenticatedClient with safe defaults.
 
-A subclass, so every generated operation function accepts it. The key is kept as a `Secret` and
+Both are subclasses, so every generated operation function accepts them. They share one
+constructor, its options and `with_options` (`_ClerkChatClientBase`: an option added there is an
+option of both) and differ only in their resources (`client.<tag>`, generated in `api/`): sync
+methods on ClerkChatClient, coroutines on AsyncClerkChatClient. The key is kept as a `Secret` and
 put on requests by the transport, never in the client's default headers; each httpx2 client gets
 a `ClerkTransport` wrapped around a real transport configured with the caller's TLS and pool
 settings (httpx2 ignores `verify` and friends once `transport=` is given).
@@ -25,6 +28,7 @@ from ._redaction import Secret
 from ._retry_policy import RetrySettings
 from ._tls import ssl_setting
 from ._transport import AsyncClerkTransport, CallPolicy, ClerkTransport
+from .api import AsyncResources, Resources
 from .client import AuthenticatedClient
 
 API_KEY_ENV = "CLERK_CHAT_API_KEY"
@@ -79,8 +83,8 @@ class _AsyncHTTPXClient(_MergedURLCache, httpx2.AsyncClient):
             raise APIConnectionError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
 
-class ClerkChatClient(AuthenticatedClient):
-    """Client for the Clerk Chat Public API.
+class _ClerkChatClientBase(AuthenticatedClient):
+    """What ClerkChatClient and AsyncClerkChatClient share: construction, options, transports.
 
     Args:
         api_key: defaults to the `CLERK_CHAT_API_KEY` environment variable.
@@ -121,7 +125,7 @@ class ClerkChatClient(AuthenticatedClient):
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key:
-            raise MissingAPIKeyError(f"no API key: pass api_key=... to ClerkChatClient or set {API_KEY_ENV}")
+            raise MissingAPIKeyError(f"no API key: pass api_key=... to {type(self).__name__} or set {API_KEY_ENV}")
         url = base_url or os.environ.get(BASE_URL_ENV) or _settings.DEFAULT_BASE_URL
         _refuse_insecure(httpx2.URL(url), allow_insecure_http)
         self._options: dict[str, Any] = {
@@ -239,6 +243,19 @@ class ClerkChatClient(AuthenticatedClient):
             "follow_redirects": self._follow_redirects,
             **extra,
         }
+
+
+class ClerkChatClient(_ClerkChatClientBase, Resources):
+    """Client for the Clerk Chat Public API: `client.twilio.connect(...)`, one attribute per tag.
+
+    Takes the options of `_ClerkChatClientBase` (api_key, base_url, max_retries, ...). Also a
+    `client=` for the generated operation functions, sync and async; `with client:` closes its pool.
+    """
+
+
+class AsyncClerkChatClient(_ClerkChatClientBase, AsyncResources):
+    """The async client: the same constructor, options and resources, whose methods are coroutines
+    (`await client.twilio.connect(...)`); `async with client:` closes its pool."""
 
 
 def _refuse_insecure(url: httpx2.URL, allowed: bool) -> None:
