@@ -41,6 +41,11 @@ class RateLimitGate:
 
     # -- before sending --------------------------------------------------------------------------
 
+    def idle(self, now: float) -> bool:
+        """Nothing to decide: no shared store, no budget known, no hold (a plain attribute check,
+        so responses without rate-limit headers cost the transport nothing more)."""
+        return self._shared is None and self._reset_at is None and self._open_at <= now
+
     def acquire(self, now: float, max_spacing: float) -> Grant:
         """`max_spacing`: the longest a spacing wait may be (a longer one is skipped, never raised)."""
         if self._shared is not None:

@@ -114,9 +114,11 @@ class CallPlan:
     def _pace(self, deadline: float) -> Generator[Step, Answer, float | None]:
         """Wait for the gate: through a 429's hold or a spent budget (returning the wait instead
         when it exceeds max_retry_wait), and for a spacing slot while the budget is low."""
-        settings, clock = self._policy.settings, self._policy.clock
+        settings, clock, gate = self._policy.settings, self._policy.clock, self._policy.gate
         while True:
             now = clock.monotonic()
+            if gate.idle(now):
+                return None
             # Spacing may use half of what is left of the call's budget, never more: it must not
             # make the call time out.
             grant = yield Acquire(now, max(0.0, min(settings.max_retry_wait, (deadline - now) / 2)))
