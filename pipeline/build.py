@@ -13,7 +13,7 @@ import sys
 import tarfile
 import tomllib
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
@@ -34,6 +34,8 @@ from .paths import GENERATED_PROJECT, PACKAGE_NAME, PROJECT_NAME, ROOT
 
 DIST = ROOT / "dist"
 RUNTIME_DEPENDENCIES = frozenset({"httpx2", "attrs", "python-dateutil"})
+# Optional extras and what each may add (one package each): `pip install clerk-chat-client[redis]`.
+OPTIONAL_DEPENDENCIES = {"redis": frozenset({"redis"})}
 # Never shipped: caches, the repo's own tests and overrides, credentials.
 FORBIDDEN_DIRS = frozenset(
     {
@@ -152,28 +154,51 @@ def check_metadata(metadata: Message, where: str) -> list[str]:
     body = metadata.get_payload()
     if not isinstance(body, str) or not body.strip() or not metadata.get("Description-Content-Type"):
         problems.append(f"{where}: metadata lacks the README as long description (Description-Content-Type + body)")
-    problems += _check_requirements(metadata.get_all("Requires-Dist") or [], where)
+    extras = [canonicalize_name(extra) for extra in metadata.get_all("Provides-Extra") or []]
+    problems += _check_requirements(metadata.get_all("Requires-Dist") or [], extras, where)
     return problems
 
 
-def _check_requirements(lines: Iterable[str], where: str) -> list[str]:
+def _check_requirements(lines: Iterable[str], extras: Sequence[str], where: str) -> list[str]:
+    """Runtime dependencies exactly RUNTIME_DEPENDENCIES; each extra exactly what
+    OPTIONAL_DEPENDENCIES allows it; every requirement with a version range."""
     problems: list[str] = []
-    names: set[str] = set()
+    names: dict[str, set[str]] = {"": set(), **{extra: set() for extra in extras}}  # "": runtime
     for line in lines:
         try:
             requirement = Requirement(line)
         except InvalidRequirement:
             problems.append(f"{where}: unparseable Requires-Dist {line!r}")
             continue
-        names.add(canonicalize_name(requirement.name))
+        owner = _owner(requirement, extras)
+        if owner is None:
+            problems.append(f"{where}: Requires-Dist {line!r} belongs to no declared extra")
+            continue
+        names[owner].add(canonicalize_name(requirement.name))
         if not requirement.specifier:
             problems.append(f"{where}: Requires-Dist {line!r} has no version range")
-    if names != RUNTIME_DEPENDENCIES:
-        extra, missing = sorted(names - RUNTIME_DEPENDENCIES), sorted(RUNTIME_DEPENDENCIES - names)
+    runtime = names.pop("")
+    if runtime != RUNTIME_DEPENDENCIES:
+        unexpected, missing = sorted(runtime - RUNTIME_DEPENDENCIES), sorted(RUNTIME_DEPENDENCIES - runtime)
         problems.append(
-            f"{where}: Requires-Dist must be exactly {sorted(RUNTIME_DEPENDENCIES)} (extra: {extra}, missing: {missing})"
+            f"{where}: Requires-Dist must be exactly {sorted(RUNTIME_DEPENDENCIES)} "
+            f"(extra: {unexpected}, missing: {missing})"
         )
+    if set(names) != set(OPTIONAL_DEPENDENCIES):
+        problems.append(f"{where}: extras must be exactly {sorted(OPTIONAL_DEPENDENCIES)}, found {sorted(names)}")
+    for extra, added in names.items():
+        allowed = OPTIONAL_DEPENDENCIES.get(extra)
+        if allowed is not None and added != allowed:
+            problems.append(f"{where}: extra {extra!r} must add exactly {sorted(allowed)}, adds {sorted(added)}")
     return problems
+
+
+def _owner(requirement: Requirement, extras: Sequence[str]) -> str | None:
+    """ "" for a runtime dependency, else the declared extra that pulls it in (None: no such extra)."""
+    marker = requirement.marker
+    if marker is None or marker.evaluate({"extra": ""}):
+        return ""
+    return next((extra for extra in extras if marker.evaluate({"extra": extra})), None)
 
 
 def check_wheel(path: Path) -> list[str]:

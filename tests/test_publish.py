@@ -17,9 +17,12 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from email.message import Message
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from pipeline import build, publish
 from pipeline.errors import PipelineError
@@ -323,6 +326,67 @@ def test_build_checks_name_what_must_not_ship(tmp_path: Path, dist: Path) -> Non
     ):
         assert expected in problems
     assert build.check_wheel(built.wheel) == [] and build.check_sdist(built.sdist) == []
+
+
+RUNTIME = ("Requires-Dist: httpx2<3,>=2.16", "Requires-Dist: attrs>=23.1", "Requires-Dist: python-dateutil>=2.8.2")
+REDIS_EXTRA = ("Provides-Extra: redis", 'Requires-Dist: redis<9,>=5.0.1; extra == "redis"')
+
+
+def metadata_with(*lines: str) -> Message:
+    head = [
+        "Metadata-Version: 2.4",
+        "Name: clerk-chat-client",
+        "Version: 9.9.9",
+        "Summary: the client",
+        "Project-URL: Homepage, https://clerk.chat",
+        "License-Expression: MIT",
+        "Requires-Python: >=3.11",
+        "Description-Content-Type: text/markdown",
+    ]
+    return BytesParser().parsebytes("\n".join([*head, *lines, "", "# readme", ""]).encode())
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        (RUNTIME + REDIS_EXTRA, None),
+        (RUNTIME, "extras must be exactly ['redis'], found []"),
+        (
+            RUNTIME + REDIS_EXTRA + ('Requires-Dist: hiredis>=2; extra == "redis"',),
+            "extra 'redis' must add exactly ['redis'], adds ['hiredis', 'redis']",
+        ),
+        (
+            RUNTIME + REDIS_EXTRA + ("Provides-Extra: fast", 'Requires-Dist: orjson>=3; extra == "fast"'),
+            "extras must be exactly ['redis'], found ['fast', 'redis']",
+        ),
+        (RUNTIME + ("Provides-Extra: redis", 'Requires-Dist: redis; extra == "redis"'), "has no version range"),
+        (RUNTIME + REDIS_EXTRA + ("Requires-Dist: requests>=2",), "extra: ['requests']"),
+        (RUNTIME + REDIS_EXTRA + ('Requires-Dist: orjson>=3; extra == "fast"',), "belongs to no declared extra"),
+        (
+            RUNTIME + ("Provides-Extra: redis", 'Requires-Dist: redis>=5; python_version >= "3.11"'),
+            "extra: ['redis']",  # a marker that holds without the extra makes it a runtime dependency
+        ),
+    ],
+)
+def test_the_one_optional_extra_is_accepted_and_nothing_else(lines: tuple[str, ...], problem: str | None) -> None:
+    problems = build.check_metadata(metadata_with(*lines), "x.whl")
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in p for p in problems), problems
+
+
+def test_the_built_wheel_offers_the_redis_extra(dist: Path) -> None:
+    built = build.find_distributions(dist, VERSION)
+    assert built is not None
+    with zipfile.ZipFile(built.wheel) as wheel:
+        name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = BytesParser().parsebytes(wheel.read(name))
+    assert metadata.get_all("Provides-Extra") == ["redis"]
+    optional = [Requirement(line) for line in metadata.get_all("Requires-Dist") or [] if "extra" in line]
+    assert [(r.name, str(r.specifier)) for r in optional] == [("redis", "<9,>=5.0.1")]
+    assert optional[0].marker is not None and optional[0].marker.evaluate({"extra": "redis"})
+    assert build.check_wheel(built.wheel) == []
 
 
 def test_local_index_records_state_and_keeps_credentials_private(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from ._clock import Clock, SystemClock
 from ._credentials import KeyStamp
 from ._exceptions import APIConnectionError, InsecureBaseURLError, MissingAPIKeyError
 from ._rate_gate import RateLimitGate
+from ._rate_limits import RateLimitSnapshot, RateLimitStore, store_from_environment
 from ._redaction import Secret
 from ._retry_policy import RetrySettings
 from ._tls import ssl_setting
@@ -101,6 +102,9 @@ class _ClerkChatClientBase(AuthenticatedClient):
         verify_ssl: True (the operating system's trust store, or `SSL_CERT_FILE` /
             `SSL_CERT_DIR` when set), a CA bundle file or directory, an `ssl.SSLContext`, or False.
         clock: time, sleep and randomness for the retry loop (tests).
+        rate_limit_store: share the rate-limit gate and budget with other processes, e.g.
+            `clerk_chat_client.redis.RedisRateLimitStore.from_url(...)`; defaults to the store
+            named by `CLERK_CHAT_RATE_LIMIT_REDIS_URL`, else this client's own in-process gate.
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class _ClerkChatClientBase(AuthenticatedClient):
         raise_on_unexpected_status: bool = False,
         httpx_args: dict[str, Any] | None = None,
         clock: Clock | None = None,
+        rate_limit_store: RateLimitStore | None = None,
         _gate: RateLimitGate | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
@@ -142,11 +147,12 @@ class _ClerkChatClientBase(AuthenticatedClient):
             "raise_on_unexpected_status": raise_on_unexpected_status,
             "httpx_args": dict(httpx_args or {}),
             "clock": clock,
+            "rate_limit_store": rate_limit_store,
         }
         self._api_key = Secret(key)
         self._policy = CallPolicy(
             settings=RetrySettings(max_retries=max_retries, max_retry_wait=max_retry_wait, total_timeout=total_timeout),
-            gate=_gate or RateLimitGate(),
+            gate=_gate or _new_gate(rate_limit_store, self._api_key),
             clock=clock or SystemClock(),
             raise_on_error=raise_on_error,
         )
@@ -172,18 +178,30 @@ class _ClerkChatClientBase(AuthenticatedClient):
     def max_retries(self) -> int:
         return self._policy.settings.max_retries
 
+    @property
+    def rate_limit(self) -> RateLimitSnapshot | None:
+        """The rate-limit budget the latest response announced (limit, remaining, reset_at on the
+        monotonic clock, reset_in seconds), or None when no response carried rate-limit headers."""
+        return self._policy.gate.snapshot(self._policy.clock.monotonic())
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r}, max_retries={self.max_retries})"
 
     __str__ = __repr__
 
     def with_options(self, **changes: Any) -> Self:
-        """A configured copy (the original is unchanged); it shares this client's rate-limit gate."""
+        """A configured copy (the original is unchanged); it shares this client's rate-limit gate
+        unless it talks to another server or with another key."""
         unknown = set(changes) - set(self._options) - {"api_key", "base_url"}
         if unknown:
             raise TypeError(f"with_options() got unknown options: {', '.join(sorted(unknown))}")
         options = {"api_key": self._api_key.reveal(), "base_url": self._base_url, **self._options, **changes}
-        return type(self)(**options, _gate=self._policy.gate)
+        same_budget = (options["api_key"], options["base_url"], options["rate_limit_store"]) == (
+            self._api_key.reveal(),
+            self._base_url,
+            self._options["rate_limit_store"],
+        )
+        return type(self)(**options, _gate=self._policy.gate if same_budget else None)
 
     def with_headers(self, headers: dict[str, str]) -> Self:
         return self.with_options(headers={**self._options["headers"], **headers})
@@ -256,6 +274,11 @@ class ClerkChatClient(_ClerkChatClientBase, Resources):
 class AsyncClerkChatClient(_ClerkChatClientBase, AsyncResources):
     """The async client: the same constructor, options and resources, whose methods are coroutines
     (`await client.twilio.connect(...)`); `async with client:` closes its pool."""
+
+
+def _new_gate(store: RateLimitStore | None, api_key: Secret) -> RateLimitGate:
+    shared = store if store is not None else store_from_environment()
+    return RateLimitGate(shared.budget(api_key) if shared is not None else None)
 
 
 def _refuse_insecure(url: httpx2.URL, allowed: bool) -> None:

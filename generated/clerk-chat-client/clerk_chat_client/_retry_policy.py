@@ -27,7 +27,7 @@ MAYBE_SENT_ERRORS = (
     httpx2.WriteTimeout,
     httpx2.RemoteProtocolError,
 )
-_LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
+LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
 _NAMED_DATE = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I
 )
@@ -68,15 +68,15 @@ def error_retry_reason(request: httpx2.Request, error: httpx2.TransportError) ->
 
 def requested_wait(headers: httpx2.Headers, now: datetime) -> float | None:
     """The wait the server asked for, in seconds; None when absent or unusable."""
-    milliseconds = _number(headers.get("retry-after-ms"))
+    milliseconds = wait_seconds(headers.get("retry-after-ms"))
     if milliseconds is not None:
         return milliseconds / 1000.0
     value = headers.get("retry-after")
     if value is None:
         return None
     if _looks_numeric(value):  # delay-seconds, usable or not ("-1", "1e400"), is never a date
-        return _number(value)
-    moment = _http_date(value)
+        return wait_seconds(value)
+    moment = http_date(value)
     if moment is None:
         return None
     return max(0.0, (moment - now).total_seconds())
@@ -90,17 +90,18 @@ def _looks_numeric(value: str) -> bool:
     return True
 
 
-def _number(value: str | None) -> float | None:
+def wait_seconds(value: str | None) -> float | None:
+    """A header's delay in seconds when it is a usable one (finite, >= 0, not absurdly long)."""
     if value is None:
         return None
     try:
         number = float(value.strip())
     except ValueError:
         return None
-    return number if math.isfinite(number) and 0 <= number <= _LONGEST_PARSED_WAIT else None
+    return number if math.isfinite(number) and 0 <= number <= LONGEST_PARSED_WAIT else None
 
 
-def _http_date(value: str) -> datetime | None:
+def http_date(value: str) -> datetime | None:
     """An HTTP-date (RFC 9110), or the looser dates real servers send."""
     moment: datetime | None
     try:

@@ -1,8 +1,9 @@
-"""The transport every ClerkChatClient request goes through: key, retries, typed errors.
+"""The transport every ClerkChatClient request goes through: key, retries, pacing, typed errors.
 
 `CallPlan` holds the whole policy as a generator that never does I/O itself: it asks its driver
-to send the request or to sleep, and is told what happened. The sync and async transports are
-two thin drivers of the same plan, so the two paths cannot drift apart.
+to send the request, to sleep, or to consult the rate-limit gate (which may live in Redis), and is
+told what happened. The sync and async transports are two thin drivers of the same plan, so the
+two paths cannot drift apart.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ._clock import Clock
 from ._credentials import KeyStamp
 from ._exceptions import APIConnectionError, APITimeoutError, status_error
 from ._rate_gate import RateLimitGate
+from ._rate_headers import RateLimitReading, read_rate_limit
+from ._rate_limits import Grant, Observation
 from ._retry_policy import RetrySettings, backoff, error_retry_reason, requested_wait, status_retry_reason
 
 logger = logging.getLogger("clerk_chat_client")
@@ -31,8 +34,25 @@ class Sleep:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Acquire:
+    """Ask the gate before sending; the driver answers with its `Grant`."""
+
+    now: float
+    max_spacing: float
+
+
+@dataclass(frozen=True)
+class Observe:
+    """Tell the gate what a response said about the budget."""
+
+    now: float
+    observation: Observation
+
+
 SEND = None  # the plan's request to send the request once more
-Step = Sleep | None
+Step = Sleep | Acquire | Observe | None
+Answer = Outcome | Grant | None
 
 
 @dataclass(frozen=True)
@@ -54,19 +74,22 @@ class CallPlan:
         total = policy.settings.total_timeout
         self.deadline = policy.clock.monotonic() + total if total is not None else math.inf
 
-    def run(self) -> Generator[Step, Outcome | None, httpx2.Response]:
+    def run(self) -> Generator[Step, Answer, httpx2.Response]:
         request, settings, clock, deadline = self._request, self._policy.settings, self._policy.clock, self.deadline
         retries = 0
         while True:
-            yield from self._hold_off(deadline)
+            refused_for = yield from self._pace(deadline)
+            if refused_for is not None:
+                return self._final(_not_sent(request, refused_for, settings.max_retry_wait), refused_for)
             self._cap_timeouts(deadline)
             outcome = yield SEND
-            assert outcome is not None
+            assert isinstance(outcome, httpx2.Response | httpx2.TransportError)
             if isinstance(outcome, httpx2.Response):
                 reason = status_retry_reason(request, outcome.status_code)
                 hint = requested_wait(outcome.headers, clock.now()) if reason else None
-                if outcome.status_code == 429 and hint is not None and hint <= settings.max_retry_wait:
-                    self._policy.gate.hold_until(clock.monotonic() + hint)  # even if this call stops here
+                reading = read_rate_limit(outcome.headers, clock.now)
+                if reading is not None or (hint is not None and outcome.status_code == 429):
+                    hint = yield from self._observe(outcome.status_code, reading, hint)
             else:
                 reason, hint = error_retry_reason(request, outcome), None
             if reason is None or retries >= settings.max_retries:
@@ -88,15 +111,42 @@ class CallPlan:
             )
             yield Sleep(wait)
 
-    def _hold_off(self, deadline: float) -> Generator[Step, Outcome | None, None]:
-        """Wait while another request of this client was told to back off."""
-        clock = self._policy.clock
-        while (wait := self._policy.gate.wait_needed(clock.monotonic())) > 0:
-            if clock.monotonic() + wait > deadline:
+    def _pace(self, deadline: float) -> Generator[Step, Answer, float | None]:
+        """Wait for the gate: through a 429's hold or a spent budget (returning the wait instead
+        when it exceeds max_retry_wait), and for a spacing slot while the budget is low."""
+        settings, clock, gate = self._policy.settings, self._policy.clock, self._policy.gate
+        while True:
+            now = clock.monotonic()
+            if gate.idle(now):
+                return None
+            # Spacing may use half of what is left of the call's budget, never more: it must not
+            # make the call time out.
+            grant = yield Acquire(now, max(0.0, min(settings.max_retry_wait, (deadline - now) / 2)))
+            assert isinstance(grant, Grant)
+            if grant.wait <= 0:
+                return None
+            if grant.reserved:
+                yield Sleep(grant.wait)
+                return None
+            if grant.wait > settings.max_retry_wait:
+                return grant.wait
+            if now + grant.wait > deadline:
                 raise APITimeoutError(
                     "the client is rate limited past this call's total_timeout", request=self._request
                 )
-            yield Sleep(wait)
+            yield Sleep(grant.wait)
+
+    def _observe(
+        self, status: int, reading: RateLimitReading | None, hint: float | None
+    ) -> Generator[Step, Answer, float | None]:
+        """Tell the gate what the response said; returns the retry wait. A Retry-After wins over
+        the rate-limit headers; a 429 without one waits for the reset of the budget it spent."""
+        budget = reading if hint is None else None
+        if status == 429 and hint is None and reading is not None and reading.remaining == 0:
+            hint = reading.reset_in
+        hold = hint if status == 429 and hint is not None and hint <= self._policy.settings.max_retry_wait else None
+        yield Observe(self._policy.clock.monotonic(), Observation(reading, budget, hold))
+        return hint
 
     def _cap_timeouts(self, deadline: float) -> None:
         """No single attempt may run past the call's budget."""
@@ -116,6 +166,16 @@ class CallPlan:
         if self._policy.raise_on_error and outcome.status_code >= 400:
             raise status_error(self._request, outcome, retry_after)
         return outcome
+
+
+def _not_sent(request: httpx2.Request, wait: float, max_retry_wait: float) -> httpx2.Response:
+    """What a call gets when the key's budget is spent for longer than max_retry_wait: a 429 made
+    here (no request was sent), so the caller sees the same RateLimitError as from the server."""
+    message = (
+        f"not sent: this API key's rate limit is spent for another {wait:.1f} s, "
+        f"longer than max_retry_wait ({max_retry_wait:g} s)"
+    )
+    return httpx2.Response(429, headers={"Retry-After": str(math.ceil(wait))}, json={"error": message}, request=request)
 
 
 def _enforce_deadline(request: httpx2.Request, deadline: float, clock: Clock) -> None:
@@ -167,13 +227,19 @@ class ClerkTransport(httpx2.BaseTransport):
         self._stamp.apply(request)
         call = CallPlan(request, self._policy)
         plan = call.run()
+        gate, clock = self._policy.gate, self._policy.clock
         try:
             step = next(plan)
             while True:
                 if step is SEND:
                     step = plan.send(self._attempt(request, call.deadline))
+                elif isinstance(step, Acquire):
+                    step = plan.send(gate.acquire(step.now, step.max_spacing))
+                elif isinstance(step, Observe):
+                    gate.observe(step.now, step.observation)
+                    step = plan.send(None)
                 else:
-                    self._policy.clock.sleep(step.seconds)
+                    clock.sleep(step.seconds)
                     step = plan.send(None)
         except StopIteration as done:
             response: httpx2.Response = done.value
@@ -210,13 +276,19 @@ class AsyncClerkTransport(httpx2.AsyncBaseTransport):
         self._stamp.apply(request)
         call = CallPlan(request, self._policy)
         plan = call.run()
+        gate, clock = self._policy.gate, self._policy.clock
         try:
             step = next(plan)
             while True:
                 if step is SEND:
                     step = plan.send(await self._attempt(request, call.deadline))
+                elif isinstance(step, Acquire):
+                    step = plan.send(await gate.acquire_async(step.now, step.max_spacing))
+                elif isinstance(step, Observe):
+                    await gate.observe_async(step.now, step.observation)
+                    step = plan.send(None)
                 else:
-                    await self._policy.clock.async_sleep(step.seconds)
+                    await clock.async_sleep(step.seconds)
                     step = plan.send(None)
         except StopIteration as done:
             response: httpx2.Response = done.value
