@@ -198,7 +198,7 @@ def test_additive_change_is_applied_with_exit_0(tmp_path: Path, https: SpecServe
     assert not run.before.generated.keys() - run.after.generated.keys()
 
     summary = run.report.splitlines()[0]
-    assert summary.startswith(f"**Additive**: version {old} → {new} (minor bump), 3 changes (3 additive)."), summary
+    assert summary.startswith(f"**Additive**: version {old} → {new} (minor bump), 5 changes (5 additive)."), summary
     assert [line for line in run.report.splitlines() if line.startswith("### ")][:4] == list(SECTIONS)
     assert section(run.report, "### Operations") == [
         "- additive operation added: `GET /public/messages/{message_id}` — clerk\\_chat\\_client.api.messages."
@@ -209,6 +209,10 @@ def test_additive_change_is_applied_with_exit_0(tmp_path: Path, https: SpecServe
         "- additive model added: `MessageResponse` — data: MessageObject",
     ]
     assert section(run.report, "### Security & servers") == ["- no change"]
+    assert section(run.report, "### Python API") == [  # the new tag's resource on both clients
+        "- additive python API added: `clerk_chat_client.api.AsyncResources.messages` — new public object",
+        "- additive python API added: `clerk_chat_client.api.Resources.messages` — new public object",
+    ]
     assert f"- fetched `{https.url('/additive/latest')}`: {len(served)} bytes" in run.report
     assert "- added `clerk-chat-client/clerk_chat_client/api/messages/get_message.py`" in run.report
     assert "API change report" in run.result.stdout and "additive: " in run.result.stdout
@@ -236,7 +240,7 @@ def test_breaking_change_is_applied_with_exit_3(tmp_path: Path, https: SpecServe
     assert "breaking change applied (exit 3)" in run.result.stdout
 
     summary = run.report.splitlines()[0]
-    assert summary.startswith(f"**Breaking**: version {old} → {new} (major bump), 4 changes (1 breaking, 3 additive)")
+    assert summary.startswith(f"**Breaking**: version {old} → {new} (major bump), 6 changes (1 breaking, 5 additive)")
     assert "review those changes before merging" in summary
     models = section(run.report, "### Models")
     assert models[0] == "- **breaking** field changed: `TwilioConnectorObject.connect_url` — type str -> int"
@@ -280,7 +284,8 @@ def test_file_path_source_is_applied(tmp_path: Path, https: SpecServer, ca_file:
     assert version(copy) == new
     assert f"## {new} — none\n" in run.after.changelog.decode()
     changed = {name for name in run.before.generated if run.after.generated.get(name) != run.before.generated[name]}
-    assert changed == {
+    assert changed == {  # the docstrings of the operation module and of its resource methods
+        "clerk-chat-client/clerk_chat_client/api/twilio/__init__.py",
         "clerk-chat-client/clerk_chat_client/api/twilio/connect.py",
         "clerk-chat-client/pyproject.toml",
     }
