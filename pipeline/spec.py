@@ -228,7 +228,7 @@ def _explained(document: dict[str, Any], error: ValidationError) -> Problem:
             continue
         enums = [sub for branch in real for sub in branch if sub.validator == "enum"]
         if enums and len({tuple(sub.absolute_path) for sub in enums}) == 1:
-            allowed = [value for sub in enums for value in sub.validator_value]
+            allowed = [value for sub in enums if isinstance(sub.validator_value, list) for value in sub.validator_value]
             return Problem(physical(document, enums[0].absolute_path), f"{enums[0].instance!r} is not one of {allowed}")
         break
     return _problem(document, error.absolute_path, error)
