@@ -48,12 +48,6 @@ def snake(text: str) -> str:
     return "_".join(word.lower() for word in _WORD.findall(text))
 
 
-def readable_operation_id(operation_id: str) -> str:
-    """The method part of a controller operationId, else the operationId as is."""
-    match = CONTROLLER_ID.match(operation_id)
-    return match["method"] if match else operation_id
-
-
 def tag_package(tag: str) -> str:
     return str(PythonIdentifier(tag, prefix="tag"))
 
