@@ -3,8 +3,8 @@
 Error messages point at lines, and for JSON at line and column: a minified document is one
 line, so a line alone would say 1 for everything. YAML goes through ruamel's round-trip loader,
 which records positions; JSON through a small reader around the standard library's scanner,
-which is some thirty times faster than ruamel on the same text and records the offset of
-every key and item it passes.
+which records the offset of every key and item it passes and is over twenty times faster than
+ruamel on the same text (a 143 kB minified document: 0.15 s against 3.9 s).
 """
 
 from __future__ import annotations
