@@ -1,77 +1,61 @@
 """Render `clerk_chat_client/_settings.py`: what the client must know of the spec at run time.
 
-Where the API key goes (header, query parameter or cookie, and with which prefix) and the default
-server come from `securitySchemes` and `servers`, so a spec change flows through a regeneration
-without an override being edited. Schemes the client cannot honour fail generation here.
+Where the API key goes (header, query parameter or cookie, and with which prefix; see
+security.py) and the servers come from `securitySchemes`, `security` and `servers`, so a spec
+change flows through a regeneration without an override being edited.
+
+- `API_KEY_LOCATION` is None when no operation takes the key: the client then needs none.
+  Which operations get it is decided per operation and written into each generated
+  `_get_kwargs` (endpoint_module.py.jinja), not here.
+- `DEFAULT_BASE_URL` is the first server with an absolute http(s) URL (server variables
+  replaced by their defaults), or None (`servers: []`, NestJS's default): the client then needs
+  `base_url=` or `CLERK_CHAT_BASE_URL`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from typing import Any
 
-from .errors import PipelineError
-from .spec import Spec, operation_objects
+from .security import Decision
+from .spec import Spec
 
-
-@dataclass(frozen=True)
-class KeyPlacement:
-    location: str  # "header" | "query" | "cookie"
-    name: str
-    prefix: str  # put before the key, e.g. "Bearer "
-
-
-def key_placement(spec: Spec) -> KeyPlacement:
-    """The one scheme the operations use for the API key."""
-    schemes: dict[str, Any] = spec.document.get("components", {}).get("securitySchemes", {})
-    used = sorted(_used_scheme_names(spec.document))
-    if not used:
-        used = sorted(schemes)
-    if len(used) != 1:
-        listed = ", ".join(used) or "none"
-        raise PipelineError(
-            f"{spec.where('components', 'securitySchemes')}: the client sends one API key, "
-            f"but the spec's operations use these security schemes: {listed}"
-        )
-    name = used[0]
-    if name not in schemes:
-        raise PipelineError(f"{spec.where('components', 'securitySchemes')}: security scheme {name!r} is not defined")
-    scheme = schemes[name]
-    where = spec.where("components", "securitySchemes", name)
-    kind = scheme.get("type")
-    if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
-        return KeyPlacement(location=scheme["in"], name=scheme["name"], prefix="")
-    if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
-        return KeyPlacement(location="header", name="Authorization", prefix="Bearer ")
-    raise PipelineError(
-        f"{where}: security scheme {name!r} ({kind}, {scheme.get('in') or scheme.get('scheme')}) cannot carry "
-        "an API key; supported: apiKey in header, query or cookie, and http bearer"
-    )
-
-
-def _used_scheme_names(document: dict[str, Any]) -> set[str]:
-    requirements: list[dict[str, Any]] = list(document.get("security") or [])
-    for _path, _method, operation in operation_objects(document):
-        requirements.extend(operation.get("security") or [])
-    return {name for requirement in requirements for name in requirement}
+_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
 def server_urls(spec: Spec) -> tuple[str, ...]:
-    urls = tuple(str(server["url"]) for server in spec.document.get("servers", []) if "url" in server)
-    if not urls:
-        raise PipelineError(f"{spec.where('servers')}: the spec names no server, so the client has no default base URL")
-    return urls
+    servers = spec.document.get("servers")
+    return tuple(_url(server) for server in (servers if isinstance(servers, list) else []) if _has_url(server))
 
 
-def render(spec: Spec) -> str:
-    placement = key_placement(spec)
+def _has_url(server: Any) -> bool:
+    return isinstance(server, dict) and isinstance(server.get("url"), str)
+
+
+def _url(server: dict[str, Any]) -> str:
+    found = server.get("variables")
+    variables: dict[str, Any] = found if isinstance(found, dict) else {}
+
+    def default(match: re.Match[str]) -> str:
+        variable = variables.get(match[1])
+        return str(variable["default"]) if isinstance(variable, dict) and "default" in variable else match[0]
+
+    return _VARIABLE.sub(default, str(server["url"]))
+
+
+def default_base_url(servers: tuple[str, ...]) -> str | None:
+    return next((url for url in servers if re.match(r"^https?://[^/{}]+", url) and "{" not in url), None)
+
+
+def render(spec: Spec, decision: Decision) -> str:
     servers = server_urls(spec)
+    placement = decision.placement
     return (
         '"""Read from swagger.yml by the pipeline at generation time (pipeline/settings_module.py)."""\n'
         "\n"
         f"SERVERS: tuple[str, ...] = {servers!r}\n"
-        f"DEFAULT_BASE_URL = {servers[0]!r}\n"
-        f"API_KEY_LOCATION = {placement.location!r}\n"
-        f"API_KEY_NAME = {placement.name!r}\n"
-        f"API_KEY_PREFIX = {placement.prefix!r}\n"
+        f"DEFAULT_BASE_URL: str | None = {default_base_url(servers)!r}\n"
+        f"API_KEY_LOCATION: str | None = {placement.location if placement else None!r}\n"
+        f"API_KEY_NAME: str = {placement.name if placement else ''!r}\n"
+        f"API_KEY_PREFIX: str = {placement.prefix if placement else ''!r}\n"
     )

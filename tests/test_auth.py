@@ -16,8 +16,10 @@ from clerk_chat_client import (
     ClerkChatError,
     InsecureBaseURLError,
     MissingAPIKeyError,
+    MissingBaseURLError,
     _settings,
 )
+from clerk_chat_client._credentials import SENDS_KEY
 from clerk_chat_client.api.twilio import connect
 from clerk_chat_client.models import ConnectTwilioRequest
 
@@ -217,11 +219,14 @@ def test_renaming_the_spec_header_and_regenerating_sends_the_new_header(tmp_path
 PLACEMENTS: list[tuple[str, str, str, Callable[[RecordedRequest], bool]]] = [
     ("query", "api_key", "", lambda r: f"api_key={API_KEY}" in r.path),
     ("header", "Authorization", "Bearer ", lambda r: r.headers["authorization"] == f"Bearer {API_KEY}"),
+    ("header", "Authorization", "ApiKey ", lambda r: r.headers["authorization"] == f"ApiKey {API_KEY}"),
     ("cookie", "session", "", lambda r: f"session={API_KEY}" in r.headers["cookie"]),
 ]
 
 
-@pytest.mark.parametrize(("location", "name", "prefix", "arrived"), PLACEMENTS, ids=[p[0] for p in PLACEMENTS])
+@pytest.mark.parametrize(
+    ("location", "name", "prefix", "arrived"), PLACEMENTS, ids=["query", "bearer", "apikey-prefix", "cookie"]
+)
 def test_key_goes_to_query_bearer_or_cookie_when_the_scheme_says_so(
     monkeypatch: pytest.MonkeyPatch,
     server: FakeClerk,
@@ -239,6 +244,42 @@ def test_key_goes_to_query_bearer_or_cookie_when_the_scheme_says_so(
         connect.sync(client=client, body=BODY)
 
     assert arrived(server.requests[-1]), server.requests[-1]
+
+
+def test_a_request_whose_operation_is_public_goes_without_the_key_on_every_hop(
+    make_client: Callable[..., ClerkChatClient], server: FakeClerk
+) -> None:
+    """Generated `_get_kwargs` say per operation whether the key goes (issue 18); a request
+    built by hand, without the flag, gets it."""
+    server.script(Redirect("/public/health?moved=1", status=307))
+    client = make_client()
+
+    client.get_httpx_client().request("GET", "/public/health", extensions={SENDS_KEY: False})
+    client.get_httpx_client().request("GET", "/public/contacts", extensions={SENDS_KEY: True})
+    client.get_httpx_client().request("GET", "/public/contacts")
+
+    assert [r.headers.get(KEY_HEADER) for r in server.requests] == [None, None, API_KEY, API_KEY]
+
+
+def test_an_api_without_security_needs_no_key(monkeypatch: pytest.MonkeyPatch, server: FakeClerk) -> None:
+    monkeypatch.delenv("CLERK_CHAT_API_KEY", raising=False)
+    monkeypatch.setattr(_settings, "API_KEY_LOCATION", None)
+
+    with ClerkChatClient(base_url=server.url) as client:
+        connect.sync(client=client, body=BODY)
+
+    assert KEY_HEADER not in server.requests[-1].headers
+
+
+def test_without_a_server_in_the_spec_a_missing_base_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLERK_CHAT_BASE_URL", raising=False)
+    monkeypatch.setattr(_settings, "DEFAULT_BASE_URL", None)
+
+    with pytest.raises(MissingBaseURLError) as caught:
+        ClerkChatClient(api_key=API_KEY)
+
+    assert isinstance(caught.value, ClerkChatError)
+    assert "base_url" in str(caught.value) and "CLERK_CHAT_BASE_URL" in str(caught.value)
 
 
 @pytest.mark.anyio

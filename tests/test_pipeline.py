@@ -136,20 +136,15 @@ def multi_controller_spec() -> Any:
     return document
 
 
-# (path, method) -> (original operationId, readable operationId, tag package, module)
+# (path, method) -> (original operationId, tag package, module)
 MULTI_EXPECTED = {
-    (CONNECT, "post"): ("PublicTwilioConnectorController_connect", "connect", "twilio", "connect"),
-    ("/public/messages", "post"): ("MessagesController_send", "send", "messages", "send"),
-    ("/public/contacts", "get"): (
-        "ContactsController_list",
-        "list",
-        "contacts",
-        "list_",
-    ),  # the generator's `list_`: a builtin
-    ("/public/contacts/{contactId}", "get"): ("ContactsController_getById", "getById", "contacts", "get_by_id"),
-    ("/public/campaigns", "get"): ("listCampaigns", "listCampaigns", "campaigns", "list_campaigns"),
-    ("/public/campaigns/{campaignId}", "get"): (None, None, "campaigns", "get_public_campaigns_campaign_id"),
-    ("/public/sms/messages", "post"): ("SmsController_send", "send", "sms", "send"),
+    (CONNECT, "post"): ("PublicTwilioConnectorController_connect", "twilio", "connect"),
+    ("/public/messages", "post"): ("MessagesController_send", "messages", "send"),
+    ("/public/contacts", "get"): ("ContactsController_list", "contacts", "list_"),  # the generator's `list_`: a builtin
+    ("/public/contacts/{contactId}", "get"): ("ContactsController_getById", "contacts", "get_by_id"),
+    ("/public/campaigns", "get"): ("listCampaigns", "campaigns", "list_campaigns"),
+    ("/public/campaigns/{campaignId}", "get"): (None, "campaigns", "get_public_campaigns_campaign_id"),
+    ("/public/sms/messages", "post"): ("SmsController_send", "sms", "send"),
 }
 
 
@@ -255,23 +250,23 @@ def test_ref_to_a_missing_schema_in_a_request_body_is_refused(repo: RepoCopy) ->
     assert_refused(repo, before, result, f"swagger.yml:{line}", "#/components/schemas/ConnectTwilioRequestGone")
 
 
-def test_duplicate_operation_id_is_refused_with_file_and_line(repo: RepoCopy) -> None:
+def test_duplicate_operation_ids_pass_validation_and_are_told_apart_by_path(tmp_path: Path) -> None:
+    """NestJS gives two controllers of one class name the same operationIds: not refused (the
+    old message was "operationId ... is already used by ...; the generator would silently keep
+    only one"), but named by the collision rules."""
     document = real_spec()
     twin = "/public/twilio-connector/reconnect"
     document["paths"][twin] = {"post": dict(document["paths"][CONNECT]["post"])}
-    text = write_spec(repo.spec, document)
-    before = repo.snapshot()
+    path = tmp_path / "swagger.yml"
+    write_spec(path, document)
 
-    result = repo.generate()
+    spec = spec_module.load(path)
+    modules = {(op.path, op.method): naming.choose(spec).module(op) for op in spec.operations()}
 
-    assert_refused(
-        repo,
-        before,
-        result,
-        "PublicTwilioConnectorController_connect",
-        twin,
-        f"swagger.yml:{line_of(text, 'paths', twin, 'post')}",
-    )
+    assert modules == {
+        (CONNECT, "post"): ("twilio", "post_public_twilio_connector_connect"),
+        (twin, "post"): ("twilio", "post_public_twilio_connector_reconnect"),
+    }
 
 
 def _text_plain_body(operation: Any) -> tuple[str, ...]:
@@ -297,15 +292,35 @@ def _object_in_header(operation: Any) -> tuple[str, ...]:
 def test_operation_the_generator_cannot_handle_is_refused(
     repo: RepoCopy, break_operation: Callable[[Any], tuple[str, ...]]
 ) -> None:
-    """openapi-python-client would warn and silently leave the endpoint out; --fail-on-warning makes it an error."""
+    """openapi-python-client would warn and silently leave the endpoint out; --fail-on-warning makes
+    it an error, and the message points at the operation in swagger.yml (issue 18)."""
     document = real_spec()
     needles = break_operation(document["paths"][CONNECT]["post"])
-    write_spec(repo.spec, document)
+    text = write_spec(repo.spec, document)
     before = repo.snapshot()
 
     result = repo.generate()
 
-    assert_refused(repo, before, result, "Endpoint will not be generated", f"POST {CONNECT}", *needles)
+    location = f"swagger.yml:{line_of(text, 'paths', CONNECT, 'post')}: /paths/~1public~1twilio-connector~1connect/post"
+    assert_refused(repo, before, result, "Endpoint will not be generated", f"POST {CONNECT}", location, *needles)
+
+
+def test_a_schema_the_generator_cannot_handle_is_named_with_its_line(repo: RepoCopy) -> None:
+    document = real_spec()
+    document["components"]["schemas"]["ConnectTwilioRequest"]["properties"]["direction"]["enum"] = ["inbound", 2]
+    text = write_spec(repo.spec, document)
+    before = repo.snapshot()
+
+    result = repo.generate()
+
+    location = f"swagger.yml:{line_of(text, 'components', 'schemas', 'ConnectTwilioRequest')}"
+    assert_refused(
+        repo,
+        before,
+        result,
+        "Unable to process schema /components/schemas/ConnectTwilioRequest",
+        f"{location}: /components/schemas/ConnectTwilioRequest",
+    )
 
 
 @pytest.mark.parametrize(
@@ -328,8 +343,8 @@ def test_unsupported_security_scheme_is_refused(repo: RepoCopy, scheme: dict[str
     result = repo.generate()
 
     kind = scheme.get("scheme") or scheme["type"]
-    line = line_of(text, "components", "securitySchemes", "api_key")
-    assert_refused(repo, before, result, f"swagger.yml:{line}", "api_key", kind)
+    line = line_of(text, "paths", CONNECT, "post", "security")
+    assert_refused(repo, before, result, f"swagger.yml:{line}", f"POST {CONNECT}", "api_key", kind, "apiKey in header")
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,20 +552,24 @@ def test_overlay_file_colliding_with_a_generated_file_fails(repo: RepoCopy, over
 
 
 @pytest.mark.parametrize(
-    ("operation_id", "readable"),
+    ("operation_id", "short", "qualified"),
     [
-        ("PublicTwilioConnectorController_connect", "connect"),
-        ("MessagesController_send", "send"),
-        ("ContactsController_getById", "getById"),
-        ("AdminUsersController_list_v2", "list_v2"),
-        ("listCampaigns", "listCampaigns"),
-        ("Controller_list", "Controller_list"),  # no controller name
-        ("ContactsControllerList", "ContactsControllerList"),  # no underscore
-        ("contacts_list", "contacts_list"),
+        ("PublicTwilioConnectorController_connect", "connect", "public_twilio_connector_connect"),
+        ("MessagesController_send", "send", "messages_send"),
+        ("ContactsController_getById", "get_by_id", "contacts_get_by_id"),
+        ("AdminUsersController_list_v2", "list_v2", "admin_users_list_v2"),
+        ("UsersControllerV2_findAll", "find_all", "users_v2_find_all"),
+        ("listCampaigns", "list_campaigns", "list_campaigns"),
+        ("list", "list_", "list_"),  # the generator's rule for builtins
+        ("Controller_list", "controller_list", "controller_list"),  # no controller name
+        ("ContactsControllerList", "contacts_controller_list", "contacts_controller_list"),  # no underscore
+        ("getUsersV2", "get_users_v2", "get_users_v2"),  # digits stay on their word
     ],
 )
-def test_readable_operation_id(operation_id: str, readable: str) -> None:
-    assert naming.readable_operation_id(operation_id) == readable
+def test_operation_id_rules(operation_id: str, short: str, qualified: str) -> None:
+    op = spec_module.Operation(method="get", path="/public/x-y/{id}", operation_id=operation_id, tags=("T",))
+
+    assert naming.candidates(op) == (short, qualified, "get_public_x_y_id")
 
 
 def test_controller_operation_ids_become_method_modules(tmp_path: Path) -> None:
@@ -561,55 +580,88 @@ def test_controller_operation_ids_become_method_modules(tmp_path: Path) -> None:
     document = naming.with_readable_names(spec)
 
     seen = {(p, m): op.get("operationId") for p, m, op in spec_module.operation_objects(document)}
-    assert seen == {key: readable for key, (_original, readable, _tag, _module) in MULTI_EXPECTED.items()}
-    modules = {
-        (op.path, op.method): (naming.tag_package(op.tags[0]), naming.module_name(op)) for op in spec.operations()
-    }
-    assert modules == {key: (tag, module) for key, (_original, _readable, tag, module) in MULTI_EXPECTED.items()}
+    assert seen == {key: module for key, (_original, _tag, module) in MULTI_EXPECTED.items()}
+    modules = {(op.path, op.method): naming.choose(spec).module(op) for op in spec.operations()}
+    assert modules == {key: (tag, module) for key, (_original, tag, module) in MULTI_EXPECTED.items()}
     # the rule rewrites a copy: the loaded spec and the file keep the original operationIds
     assert [op.operation_id for op in spec.operations()] == [original for original, *_ in MULTI_EXPECTED.values()]
     assert path.read_text(encoding="utf-8") == text
 
 
-def _collision(first: tuple[str, str, str], second: tuple[str, str, str]) -> Any:
+def _collision(*operations: tuple[str | None, str | None, str]) -> Any:
     document = real_spec()
-    for tag, operation_id, path in (first, second):
-        document["paths"][path] = {"get": _operation(tag, operation_id)}
+    for tag, operation_id, path in operations:
+        operation = _operation(tag or "default", operation_id)
+        if tag is None:
+            del operation["tags"]
+        document["paths"][path] = {"get": operation}
     return document
 
 
-COLLISIONS = {
+# operations (tag, operationId, path) -> the module each gets, in order
+RESOLVED_COLLISIONS = {
     "two-controllers-one-tag": (
-        ("Contacts", "AController_list", "/public/a"),
-        ("Contacts", "BController_list", "/public/b"),
+        [("Contacts", "AController_list", "/public/a"), ("Contacts", "BController_list", "/public/b")],
+        ["a_list", "b_list"],
     ),
     "controller-and-plain-id": (
-        ("Contacts", "ContactsController_getById", "/public/a"),
-        ("Contacts", "getById", "/public/b"),
+        [("Contacts", "ContactsController_getById", "/public/a"), ("Contacts", "getById", "/public/b")],
+        ["contacts_get_by_id", "get_by_id"],
     ),
     "tags-differing-in-case": (
-        ("Contacts", "ContactsController_find", "/public/a"),
-        ("contacts", "PeopleController_find", "/public/b"),
+        [("Contacts", "ContactsController_find", "/public/a"), ("contacts", "PeopleController_find", "/public/b")],
+        ["contacts_find", "people_find"],
+    ),
+    "untagged-duplicate-ids": (
+        [(None, "UsersController_findAll", "/public/users"), (None, "UsersController_findAll", "/public/admin/users")],
+        ["get_public_users", "get_public_admin_users"],
+    ),
+    "versioned-controller": (
+        [(None, "UsersController_findAll", "/public/users"), (None, "UsersControllerV2_findAll", "/public/v2/users")],
+        ["users_find_all", "users_v2_find_all"],
     ),
 }
 
 
-@pytest.mark.parametrize(("first", "second"), list(COLLISIONS.values()), ids=list(COLLISIONS))
-def test_name_collision_in_one_tag_fails_naming_both(
-    tmp_path: Path, first: tuple[str, str, str], second: tuple[str, str, str]
+@pytest.mark.parametrize(("operations", "modules"), list(RESOLVED_COLLISIONS.values()), ids=list(RESOLVED_COLLISIONS))
+def test_name_collisions_resolve_by_the_documented_rules(
+    tmp_path: Path, operations: list[tuple[str | None, str, str]], modules: list[str]
 ) -> None:
     path = tmp_path / "swagger.yml"
-    write_spec(path, _collision(first, second))
+    write_spec(path, _collision(*operations))
+    spec = spec_module.load(path)
+
+    naming_ = naming.choose(spec)
+    document = naming.with_readable_names(spec)
+
+    chosen = {op.path: naming_.module(op)[1] for op in spec.operations()}
+    assert [chosen[path] for _tag, _id, path in operations] == modules
+    assert [document["paths"][path]["get"]["operationId"] for _tag, _id, path in operations] == modules
+
+
+UNRESOLVABLE = [
+    (None, None, "/public/user-groups"),  # no operationId: both are get_public_user_groups
+    (None, None, "/public/user_groups"),
+    ("Sms", "SmsController_list", "/public/sms-list"),  # every rule gives both the same name
+    ("Sms", "SmsController_list", "/public/sms_list"),
+]
+
+
+def test_collisions_no_rule_resolves_fail_all_listed_with_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "swagger.yml"
+    text = write_spec(path, _collision(*UNRESOLVABLE))
     spec = spec_module.load(path)
 
     with pytest.raises(PipelineError) as caught:
         naming.with_readable_names(spec)
 
     message = str(caught.value)
-    for _tag, operation_id, op_path in (first, second):
-        assert operation_id in message
-        assert op_path in message
-    assert "swagger.yml:" in message
+    assert "2 naming collisions" in message, message
+    assert "clerk_chat_client.api.default.get_public_user_groups" in message
+    assert "clerk_chat_client.api.sms.get_public_sms_list" in message
+    for _tag, _id, op_path in UNRESOLVABLE:
+        assert f"GET {op_path}" in message
+        assert f"swagger.yml:{line_of(text, 'paths', op_path, 'get')}" in message
 
 
 def test_same_method_in_two_tags_is_not_a_collision(tmp_path: Path) -> None:
@@ -623,18 +675,19 @@ def test_same_method_in_two_tags_is_not_a_collision(tmp_path: Path) -> None:
 
     document = naming.with_readable_names(spec_module.load(path))
 
-    assert document["paths"]["/public/a"]["get"]["operationId"] == "list"
-    assert document["paths"]["/public/b"]["get"]["operationId"] == "list"
+    assert document["paths"]["/public/a"]["get"]["operationId"] == "list_"
+    assert document["paths"]["/public/b"]["get"]["operationId"] == "list_"
 
 
 def test_name_collision_fails_generation_and_leaves_generated_alone(repo: RepoCopy) -> None:
-    first, second = COLLISIONS["two-controllers-one-tag"]
-    write_spec(repo.spec, _collision(first, second))
+    write_spec(repo.spec, _collision(*UNRESOLVABLE[:2]))
     before = repo.snapshot()
 
     result = repo.generate()
 
-    assert_refused(repo, before, result, "AController_list", "BController_list", "/public/a", "/public/b")
+    assert_refused(
+        repo, before, result, "/public/user-groups", "/public/user_groups", "no naming rule tells them apart"
+    )
 
 
 def _generate_from_scratch(copies: list[RepoCopy], document: Any) -> list[subprocess.CompletedProcess[str]]:
@@ -670,11 +723,11 @@ def test_multi_controller_spec_generates_readable_modules(
 ) -> None:
     copy = multi_pair[0]
     api = copy.package_parent / PACKAGE / "api"
-    for tag, module in ((tag, module) for _o, _r, tag, module in MULTI_EXPECTED.values()):
+    for tag, module in ((tag, module) for _o, tag, module in MULTI_EXPECTED.values()):
         assert (api / tag / f"{module}.py").is_file(), f"api/{tag}/{module}.py not generated"
     assert not list(api.rglob("*controller*")), "a module kept its controller name"
 
-    modules = [f"{PACKAGE}.api.{tag}.{module}" for _o, _r, tag, module in MULTI_EXPECTED.values()]
+    modules = [f"{PACKAGE}.api.{tag}.{module}" for _o, tag, module in MULTI_EXPECTED.values()]
     code = (
         "import importlib, clerk_chat_client\n"
         f"for name in {modules!r}:\n"

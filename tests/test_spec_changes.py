@@ -725,7 +725,7 @@ def test_grown_spec_regenerates_and_every_operation_retries_a_429(tmp_path: Path
         copy.package_parent,
         _ALL_OPERATIONS,
         lambda server: server.handle_with(first_429_then_success),
-        extra_path=(SUPPORT,),
+        extra_path=(SUPPORT, REPO),  # operations.py imports tests.support.examples
         spec=str(copy.spec),
     )
 

@@ -1,10 +1,12 @@
 """Every operation of the generated client, found by walking `clerk_chat_client.api`, and valid
-arguments for it synthesized from `swagger.yml`, so tests cover operations added later unchanged.
+arguments for it synthesized from the spec, so tests cover operations added later unchanged.
 
-Each generated operation module declares `_OPERATION = "METHOD /path (name)"`; that ties it to
-its operation object in the spec. Arguments are built from the spec's schemas (an `example`, a
-`default`, the first `enum` value, or a plain value of the right type and format) and converted
-to what the function's signature asks for (a model via `from_dict`, an enum, a datetime, ...).
+The spec is `swagger.yml`, or the document `CLERK_CHAT_CONTRACT_SPEC` names (the runner in
+tests/test_real_world_specs.py points it at a spec of tests/specs/ and puts that spec's
+regenerated `clerk_chat_client` first on the path). Each generated operation module declares
+`_OPERATION = "METHOD /path (name)"`; that ties it to its operation object in the spec.
+Arguments are built from the spec's schemas (tests/support/examples.py) and converted to what
+the function's signature asks for (a model via `from_dict`, an enum, a datetime, a `File`, ...).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import enum
 import importlib
 import inspect
 import io
+import os
 import pkgutil
 import re
 import types
@@ -27,10 +30,14 @@ from typing import Any
 import attrs
 import clerk_chat_client.api
 import yaml
+from clerk_chat_client._credentials import SENDS_KEY
 from clerk_chat_client.types import File, Unset
 
+from tests.support.examples import BINARY, Synthesizer
+
 REPO = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO / "swagger.yml"
+SPEC_ENV = "CLERK_CHAT_CONTRACT_SPEC"
+SPEC_PATH = Path(os.environ.get(SPEC_ENV) or REPO / "swagger.yml")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _OPERATION_LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) \((?P<name>[^)]+)\)$")
@@ -40,12 +47,12 @@ Schema = dict[str, Any]
 
 @cache
 def load_spec() -> dict[str, Any]:
-    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))  # JSON is YAML
     return spec
 
 
 def spec_operations() -> set[tuple[str, str]]:
-    """(METHOD, path) of every operation in swagger.yml."""
+    """(METHOD, path) of every operation in the spec."""
     return {
         (method.upper(), path)
         for path, item in load_spec()["paths"].items()
@@ -77,7 +84,20 @@ class Operation:
 
     @property
     def secured(self) -> bool:
-        return bool(self.spec.get("security", load_spec().get("security", [])))
+        """Whether the client sends the key on this operation: the flag its generated
+        `_get_kwargs` puts on the request, from the security decided at generation time."""
+        return bool(self.module._get_kwargs(**self.arguments())["extensions"][SENDS_KEY])
+
+    def security(self) -> list[dict[str, list[str]]]:
+        """The operation's effective security requirements: its own, else the document's."""
+        requirements = self.spec["security"] if "security" in self.spec else load_spec().get("security")
+        return list(requirements or [])
+
+    @property
+    def anonymous_allowed(self) -> bool:
+        """Whether the spec lets the operation be called without credentials."""
+        requirements = self.security()
+        return not requirements or any(not requirement for requirement in requirements)
 
     def documented_statuses(self) -> list[int]:
         return sorted(int(code) for code in self.spec.get("responses", {}) if str(code).isdigit())
@@ -86,7 +106,7 @@ class Operation:
         """The JSON schema of the first documented 2xx response with a JSON body, resolved."""
         for code in self.documented_statuses():
             if 200 <= code < 300:
-                content = self.spec["responses"][str(code)].get("content", {})
+                content = resolve(self.spec["responses"][str(code)]).get("content", {})
                 for media_type, media in content.items():
                     if "json" in media_type and "schema" in media:
                         return resolve_schema(media["schema"])
@@ -112,7 +132,7 @@ class Operation:
         for name in inspect.signature(self.module.sync_detailed).parameters:
             if name == "client":
                 continue
-            schema = self._request_body_schema() if name == "body" else self._parameter_schema(name)
+            schema = self.request_body_schema() if name == "body" else self._parameter_schema(name)
             arguments[name] = to_python(hints[name], example_value(schema))
         return arguments
 
@@ -148,10 +168,18 @@ class Operation:
                     flat[_argument_name(field.name, accepted, ("_body",))] = value
         return flat
 
-    def _request_body_schema(self) -> Schema:
-        content = self.spec["requestBody"]["content"]
-        media = next(iter(content.values()))
-        return resolve_schema(media.get("schema", {}))
+    def request_body(self) -> tuple[str, Schema] | None:
+        """(content type, schema) of the body the generated function sends: the first documented."""
+        body = resolve(self.spec.get("requestBody"))
+        if not isinstance(body, dict) or not body.get("content"):
+            return None
+        content_type, media = next(iter(body["content"].items()))
+        return content_type, resolve_schema(media.get("schema", {}))
+
+    def request_body_schema(self) -> Schema:
+        found = self.request_body()
+        assert found is not None, f"{self.id} takes a body the spec does not describe"
+        return found[1]
 
     def _parameter_schema(self, python_name: str) -> Schema:
         path_level = load_spec()["paths"][self.path].get("parameters", [])
@@ -209,11 +237,15 @@ def _spec_path(path: str, module: str) -> str:
 def resolve(node: Any) -> Any:
     """Follow a local `$ref` (repeatedly)."""
     while isinstance(node, dict) and "$ref" in node:
-        target: Any = load_spec()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
+        node = _target(node["$ref"])
     return node
+
+
+def _target(ref: str) -> Any:
+    target: Any = load_spec()
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
 
 
 def resolve_schema(node: Any) -> Schema:
@@ -222,52 +254,9 @@ def resolve_schema(node: Any) -> Schema:
     return schema
 
 
-_STRING_FORMATS: dict[str, str] = {
-    "date-time": "2024-05-06T07:08:09Z",
-    "date": "2024-05-06",
-    "uuid": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
-    "email": "someone@example.com",
-    "uri": "https://example.com/x",
-    "url": "https://example.com/x",
-    "hostname": "example.com",
-    "ipv4": "192.0.2.1",
-    "byte": "eA==",
-}
-
-
-def example_value(schema: Schema, depth: int = 0) -> Any:
-    """A JSON value valid under `schema`: every property filled, examples preferred."""
-    schema = resolve(schema)
-    if depth > 8:
-        raise AssertionError(f"schema nests too deep to synthesize an example: {schema}")
-    for key in ("example", "default"):
-        if key in schema:
-            return schema[key]
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "allOf" in schema:
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            value = example_value(part, depth + 1)
-            if isinstance(value, dict):
-                merged.update(value)
-        return merged
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            return example_value(schema[key][0], depth + 1)
-    kind = schema.get("type") or ("object" if "properties" in schema else "string")
-    if kind == "object":
-        return {name: example_value(sub, depth + 1) for name, sub in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [example_value(schema.get("items", {}), depth + 1)] * max(1, schema.get("minItems", 1))
-    if kind == "integer":
-        return int(schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1.5))
-    if kind == "boolean":
-        return True
-    text = _STRING_FORMATS.get(schema.get("format", ""), "x")
-    return text.ljust(schema.get("minLength", 0), "x")
+def example_value(schema: Schema) -> Any:
+    """A JSON value valid under `schema` (see tests/support/examples.py)."""
+    return Synthesizer(_target).value(schema)
 
 
 def to_python(annotation: Any, value: Any) -> Any:
@@ -279,7 +268,7 @@ def to_python(annotation: Any, value: Any) -> Any:
         for option in options:
             try:
                 return to_python(option, value)
-            except (TypeError, ValueError, KeyError) as exc:
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
                 errors.append(exc)
         raise TypeError(f"{value!r} fits none of {annotation}: {errors}")
     if origin is list:
@@ -298,7 +287,7 @@ def to_python(annotation: Any, value: Any) -> Any:
     if annotation is uuid.UUID:
         return uuid.UUID(value)
     if annotation is File:
-        return File(payload=io.BytesIO(b"contract test"), file_name="upload.bin", mime_type="application/octet-stream")
+        return File(payload=io.BytesIO(BINARY), file_name="upload.bin", mime_type="application/octet-stream")
     if not isinstance(value, annotation) and not (annotation is float and isinstance(value, int)):
         raise TypeError(f"{value!r} is not a {annotation.__name__}")
     return value

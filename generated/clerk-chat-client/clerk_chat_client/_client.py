@@ -22,7 +22,7 @@ from httpx2._client import BaseClient
 from . import _settings
 from ._clock import Clock, SystemClock
 from ._credentials import KeyStamp
-from ._exceptions import APIConnectionError, InsecureBaseURLError, MissingAPIKeyError
+from ._exceptions import APIConnectionError, InsecureBaseURLError, MissingAPIKeyError, MissingBaseURLError
 from ._rate_gate import RateLimitGate
 from ._rate_limits import RateLimitSnapshot, RateLimitStore, store_from_environment
 from ._redaction import Secret
@@ -129,9 +129,14 @@ class _ClerkChatClientBase(AuthenticatedClient):
         _gate: RateLimitGate | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key:
+        if not key and _settings.API_KEY_LOCATION is not None:
             raise MissingAPIKeyError(f"no API key: pass api_key=... to {type(self).__name__} or set {API_KEY_ENV}")
         url = base_url or os.environ.get(BASE_URL_ENV) or _settings.DEFAULT_BASE_URL
+        if not url:
+            raise MissingBaseURLError(
+                f"no base URL: the API's spec names no server; pass base_url=... to {type(self).__name__} "
+                f"or set {BASE_URL_ENV}"
+            )
         _refuse_insecure(httpx2.URL(url), allow_insecure_http)
         self._options: dict[str, Any] = {
             "max_retries": max_retries,
@@ -149,7 +154,7 @@ class _ClerkChatClientBase(AuthenticatedClient):
             "clock": clock,
             "rate_limit_store": rate_limit_store,
         }
-        self._api_key = Secret(key)
+        self._api_key = Secret(key or "")
         self._policy = CallPolicy(
             settings=RetrySettings(max_retries=max_retries, max_retry_wait=max_retry_wait, total_timeout=total_timeout),
             gate=_gate or _new_gate(rate_limit_store, self._api_key),

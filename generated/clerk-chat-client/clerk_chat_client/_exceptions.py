@@ -25,6 +25,10 @@ class MissingAPIKeyError(ClerkChatError):
     """No API key was given, neither as `api_key=` nor in the environment."""
 
 
+class MissingBaseURLError(ClerkChatError):
+    """No base URL was given, neither as `base_url=` nor in the environment, and the spec names no server."""
+
+
 class InsecureBaseURLError(ClerkChatError):
     """A plain-http base URL off this machine would send the key in clear text."""
 

@@ -3,6 +3,7 @@ from typing import Any, cast
 import httpx2
 
 from ... import errors
+from ..._credentials import SENDS_KEY
 from ..._responses import http_status, parse_or_raise, parsed_success
 from ...client import AuthenticatedClient, Client
 from ...models.connect_twilio_request import ConnectTwilioRequest
@@ -21,6 +22,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/public/twilio-connector/connect",
+        "extensions": {SENDS_KEY: True},
     }
 
     _kwargs["json"] = body.to_dict()
