@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import changes, overlay, settings_module, spec, trees
+from . import changes, overlay, settings_module, spec, timings, trees
 from .errors import PipelineError
 from .naming import with_readable_names
 from .paths import (
@@ -31,6 +31,7 @@ from .paths import (
     SPEC,
     TEMPLATES,
 )
+from .timings import step
 
 STAGING = BUILD / "staging"
 MYPY_CACHE = BUILD / "mypy-cache"
@@ -43,11 +44,12 @@ def _tool_env() -> dict[str, str]:
     return env
 
 
-def _run(step: str, args: list[str], cwd: Path) -> None:
-    result = subprocess.run(args, cwd=cwd, env=_tool_env(), capture_output=True, text=True, check=False)
+def _run(name: str, args: list[str], cwd: Path) -> None:
+    with step(name):
+        result = subprocess.run(args, cwd=cwd, env=_tool_env(), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
-        raise PipelineError(f"{step} failed:\n{output}")
+        raise PipelineError(f"{name} failed:\n{output}")
 
 
 def stage() -> Path:
@@ -57,14 +59,18 @@ def stage() -> Path:
     there is a difference like any other.
     """
     document = spec.load(SPEC)
-    overlay.check_templates()
-    settings = settings_module.render(document)
-    readable = with_readable_names(document)
+    with step("templates check"):
+        overlay.check_templates()
+    with step("settings"):
+        settings = settings_module.render(document)
+    with step("naming & hoisting"):
+        readable = with_readable_names(document)
 
-    shutil.rmtree(STAGING, ignore_errors=True)
-    STAGING.mkdir(parents=True)
-    staged_spec = STAGING / "openapi.json"
-    staged_spec.write_text(json.dumps(readable, indent=1), encoding="utf-8")
+    with step("staging"):
+        shutil.rmtree(STAGING, ignore_errors=True)
+        STAGING.mkdir(parents=True)
+        staged_spec = STAGING / "openapi.json"
+        staged_spec.write_text(json.dumps(readable, indent=1), encoding="utf-8")
     generated = STAGING / GENERATED.name
     project = generated / PROJECT_NAME
     generator = [sys.executable, "-m", "openapi_python_client", "generate"]
@@ -72,8 +78,9 @@ def stage() -> Path:
     options += ["--custom-template-path", str(TEMPLATES), "--output-path", str(project)]
     _run("openapi-python-client (warnings are errors)", generator + options, cwd=STAGING)
 
-    (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
-    overlay.add_files(project, PACKAGE_NAME)  # after every generated file exists, so clashes are caught
+    with step("overlay"):
+        (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
+        overlay.add_files(project, PACKAGE_NAME)  # after every generated file exists, so clashes are caught
     _run("ruff check", [sys.executable, "-m", "ruff", "check", "--no-cache", "--fix", "."], cwd=project)
     _run("ruff format", [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=project)
     mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE), "-p", PACKAGE_NAME]
@@ -94,13 +101,23 @@ def replace_generated(staged: Path) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.generate", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report whether generated/ is up to date")
+    parser.add_argument("--timings", type=Path, metavar="FILE", help="write the wall time of each step to FILE (JSON)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
+        return _generate(args.check, started)
+    finally:
+        if args.timings is not None:
+            timings.write(args.timings, time.perf_counter() - started)
+
+
+def _generate(check: bool, started: float) -> int:
+    try:
         staged = stage()
-        diff = trees.compare(GENERATED, staged)
+        with step("tree compare"):
+            diff = trees.compare(GENERATED, staged)
         where = GENERATED.relative_to(ROOT)
-        if args.check:
+        if check:
             if diff:
                 print(f"{where}/ differs from a fresh generation (run `nox -s generate`):", *diff.lines(), sep="\n")
                 return 1
@@ -110,9 +127,12 @@ def main(argv: list[str]) -> int:
             print(f"{where}/ is up to date: nothing changed")
             return 0
         previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
-        report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
-        diff = trees.compare(GENERATED, staged)  # again: the version line moved
-        replace_generated(staged)
+        with step("change report & version bump"):
+            report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
+        with step("tree compare"):
+            diff = trees.compare(GENERATED, staged)  # again: the version line moved
+        with step("swap into generated/"):
+            replace_generated(staged)
         print(f"{where}/ regenerated in {time.perf_counter() - started:.1f} s:", *diff.lines(), sep="\n")
         print(report.render())
         return 0

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedBase
 from ruamel.yaml.error import YAMLError
 
 from .errors import PipelineError
+from .timings import step
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -68,7 +69,8 @@ def operation_objects(document: dict[str, Any]) -> Iterator[tuple[str, str, dict
 def load(path: Path) -> Spec:
     """Parse and validate; raise PipelineError naming the first problem found."""
     try:
-        tree = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        with step("spec: parse YAML"):
+            tree = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
@@ -78,13 +80,16 @@ def load(path: Path) -> Spec:
     if not isinstance(tree, dict):
         raise PipelineError(f"{path.name}: the document must be a mapping, not {type(tree).__name__}")
     lines: dict[tuple[str, ...], int] = {}
-    document = _plain(tree, (), lines)
+    with step("spec: to plain data"):
+        document = _plain(tree, (), lines)
     spec = Spec(path=path, document=document, lines=lines)
     if isinstance(document.get("paths"), dict):
         # before the validator, which reports duplicates too but without a line
         _check_unique_operation_ids(spec)
-    _validate_shape(spec)
-    _check_refs(spec)
+    with step("spec: validate (openapi-spec-validator)"):
+        _validate_shape(spec)
+    with step("spec: check $refs"):
+        _check_refs(spec)
     return spec
 
 
