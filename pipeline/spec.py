@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase
 from ruamel.yaml.error import YAMLError
@@ -66,17 +64,27 @@ def operation_objects(document: dict[str, Any]) -> Iterator[tuple[str, str, dict
                 yield path, method, item[method]
 
 
-def load(path: Path) -> Spec:
-    """Parse and validate; raise PipelineError naming the first problem found."""
+def read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PipelineError(f"{path.name}: cannot read: {exc.strerror}") from exc
+
+
+def load(path: Path, data: bytes | None = None) -> Spec:
+    """Parse and validate `data` (else the file's bytes); raise PipelineError naming the first problem found."""
+    try:
+        text = (read(path) if data is None else data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PipelineError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text() gives
     try:
         with step("spec: parse YAML"):
-            tree = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+            tree = YAML(typ="rt").load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
         raise PipelineError(f"{where}: not valid YAML: {exc}") from exc
-    except OSError as exc:
-        raise PipelineError(f"{path.name}: cannot read: {exc.strerror}") from exc
     if not isinstance(tree, dict):
         raise PipelineError(f"{path.name}: the document must be a mapping, not {type(tree).__name__}")
     lines: dict[tuple[str, ...], int] = {}
@@ -112,6 +120,10 @@ def _plain(node: Any, pointer: tuple[str, ...], lines: dict[tuple[str, ...], int
 
 
 def _validate_shape(spec: Spec) -> None:
+    # imported here: it takes a quarter of a second, and a spec found in the cache needs no validator
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
     try:
         validate(spec.document)
     except OpenAPIValidationError as exc:
