@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import changes, overlay, settings_module, spec, timings, trees
+from . import generator, overlay, settings_module, spec_cache, timings, trees
 from .errors import PipelineError
 from .naming import with_readable_names
 from .paths import (
@@ -37,16 +36,9 @@ STAGING = BUILD / "staging"
 MYPY_CACHE = BUILD / "mypy-cache"
 
 
-def _tool_env() -> dict[str, str]:
-    """The generator runs ruff from PATH: make it the pinned one beside this interpreter."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
-
-
 def _run(name: str, args: list[str], cwd: Path) -> None:
     with step(name):
-        result = subprocess.run(args, cwd=cwd, env=_tool_env(), capture_output=True, text=True, check=False)
+        result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
         raise PipelineError(f"{name} failed:\n{output}")
@@ -58,7 +50,7 @@ def stage() -> Path:
     The whole folder is what gets compared with, and swapped in for, generated/: a stray file
     there is a difference like any other.
     """
-    document = spec.load(SPEC)
+    document = spec_cache.load(SPEC)
     with step("templates check"):
         overlay.check_templates()
     with step("settings"):
@@ -73,10 +65,8 @@ def stage() -> Path:
         staged_spec.write_text(json.dumps(readable, indent=1), encoding="utf-8")
     generated = STAGING / GENERATED.name
     project = generated / PROJECT_NAME
-    generator = [sys.executable, "-m", "openapi_python_client", "generate"]
-    options = ["--path", str(staged_spec), "--config", str(CONFIG), "--meta", "uv", "--fail-on-warning"]
-    options += ["--custom-template-path", str(TEMPLATES), "--output-path", str(project)]
-    _run("openapi-python-client (warnings are errors)", generator + options, cwd=STAGING)
+    with step(generator.STEP):
+        generator.generate(staged_spec, CONFIG, TEMPLATES, project)
 
     with step("overlay"):
         (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
@@ -127,6 +117,8 @@ def _generate(check: bool, started: float) -> int:
             print(f"{where}/ is up to date: nothing changed")
             return 0
         previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
+        from . import changes  # griffe takes a quarter of a second to import: only a changed generation needs it
+
         with step("change report & version bump"):
             report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
         with step("tree compare"):
