@@ -2,8 +2,8 @@
 
 A process imports a module once, so the only honest measurement is a new interpreter per sample.
 Each probe runs untimed `setup`, then times `timed` alone, leaving out interpreter start-up (the
-same for all and much larger than the differences), and reports the seconds and how much the
-resident set grew meanwhile. Probes alternate round by round, so machine noise hits them alike. A
+same for all and much larger than the differences), and reports the wall and CPU seconds and how
+much the resident set grew meanwhile. Probes alternate round by round, so machine noise hits them alike. A
 probe may put a folder first on PYTHONPATH: a generated copy of the package, for the scaling runs.
 
 Users import from bytecode caches (pip compiles them at install), but this machine sets
@@ -24,16 +24,17 @@ from pathlib import Path
 from .stats import Summary, summarize
 from .timing import rotated
 
-# Current RSS from /proc/self/statm (Linux), in KiB; the statements run at module level.
+# Wall and CPU seconds, and the growth of the current RSS (/proc/self/statm, Linux) in KiB; the
+# statements run at module level. CPU time leaves out the time other processes take the core.
 _PROGRAM = """\
 import os as _os, time as _time
 def _rss_kib():
     with open("/proc/self/statm") as _f:
         return int(_f.read().split()[1]) * _os.sysconf("SC_PAGE_SIZE") // 1024
 {setup}
-_rss, _start = _rss_kib(), _time.perf_counter()
+_rss, _start, _cpu = _rss_kib(), _time.perf_counter(), _time.process_time()
 {timed}
-print(_time.perf_counter() - _start, _rss_kib() - _rss)
+print(_time.perf_counter() - _start, _time.process_time() - _cpu, _rss_kib() - _rss)
 """
 
 HTTPX2 = "import httpx2"
@@ -53,6 +54,7 @@ class Probe:
 @dataclass(frozen=True)
 class ProbeResult:
     seconds: Summary
+    cpu_seconds: Summary  # the child's own CPU time during `timed`
     rss_kib: Summary  # growth of the resident set during `timed`
 
 
@@ -61,7 +63,7 @@ def statement(text: str) -> Probe:
     return Probe(text, text)
 
 
-def _once(probe: Probe, env: dict[str, str]) -> tuple[float, float]:
+def _once(probe: Probe, env: dict[str, str]) -> tuple[float, float, float]:
     if probe.pythonpath is not None:
         env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(probe.pythonpath), env.get("PYTHONPATH")]))}
     completed = subprocess.run(
@@ -73,8 +75,8 @@ def _once(probe: Probe, env: dict[str, str]) -> tuple[float, float]:
     )
     if completed.returncode != 0:
         raise RuntimeError(f"`{probe.label}` failed in a fresh interpreter:\n{completed.stderr}")
-    seconds, rss = completed.stdout.split()[-2:]
-    return float(seconds), float(rss)
+    seconds, cpu, rss = completed.stdout.split()[-3:]
+    return float(seconds), float(cpu), float(rss)
 
 
 def measure(probes: list[Probe], repeats: int) -> dict[str, ProbeResult]:
@@ -84,11 +86,11 @@ def measure(probes: list[Probe], repeats: int) -> dict[str, ProbeResult]:
         env["PYTHONPYCACHEPREFIX"] = cache
         for probe in probes:
             _once(probe, env)
-        samples: dict[str, list[tuple[float, float]]] = {probe.label: [] for probe in probes}
+        samples: dict[str, list[tuple[float, float, float]]] = {probe.label: [] for probe in probes}
         for round_number in range(repeats):
             for probe in rotated(probes, round_number):
                 samples[probe.label].append(_once(probe, env))
     return {
-        label: ProbeResult(summarize([s for s, _ in values]), summarize([r for _, r in values]))
+        label: ProbeResult(*(summarize([sample[i] for sample in values]) for i in range(3)))
         for label, values in samples.items()
     }

@@ -136,17 +136,19 @@ def _http(p: Parameters, base_url: str, progress: Progress) -> HttpResults:
 def _import_rows(p: Parameters) -> list[Row]:
     statements = (imports.HTTPX2, imports.HTTPX, imports.CLIENT, imports.CLIENT_AND_OPERATION)
     measured = imports.measure([imports.statement(text) for text in statements], p.import_repeats)
-    base = measured[imports.HTTPX2].seconds.median
-    group = "import (fresh interpreter, import statement only)"
+    base = measured[imports.HTTPX2]
+    group = "import (fresh interpreter, import statement only; CPU column: µs per import)"
     return [
         Row(
             group,
             statement,
             "ms",
             result.seconds.scaled(1e3),
-            ratio=result.seconds.median / base,
+            ratio=result.seconds.median / base.seconds.median,
             target=IMPORT_TARGETS.get(statement),
             note="informational: what a first call imports" if statement == imports.CLIENT_AND_OPERATION else "",
+            cpu=result.cpu_seconds.scaled(1e6),
+            cpu_ratio=result.cpu_seconds.median / base.cpu_seconds.median,
         )
         for statement, result in measured.items()
     ]

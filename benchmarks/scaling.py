@@ -91,11 +91,16 @@ class ScalingResult:
     httpx2_import: imports.ProbeResult
 
 
-def _generate(nox: str, envdir: Path, size: SizeResult, timings: Path) -> GenerateRun:
+UNCHANGED = "is up to date: nothing changed"  # what `pipeline.generate` prints when it swaps nothing in
+
+
+def _generate(nox: str, envdir: Path, size: SizeResult, timings: Path, *, warm: bool) -> GenerateRun:
     args = ["-s", "generate", "--envdir", str(envdir), "--", "--timings", str(timings)]
     timings.unlink(missing_ok=True)
     run = nox_timing.run_nox(nox, args, size.root, nox_timing.shell_environment())
     error = nox_timing.failure(run, f"nox -s generate ({size.label})")
+    if error is None and warm and UNCHANGED not in run.output:
+        error = f"a warm `nox -s generate` ({size.label}) changed generated/: it would time a regeneration"
     steps: dict[str, float] = {}
     if timings.exists():
         for entry in json.loads(timings.read_text(encoding="utf-8"))["steps"]:
@@ -149,12 +154,12 @@ def measure(root: Path, plan: ScalingPlan, base_url: str, progress: Callable[[st
         timings = workspace / "timings.json"
         for size in sizes:
             progress(f"scaling: {size.label}, cold generate ...")
-            size.cold = _generate(nox, envdir, size, timings)
+            size.cold = _generate(nox, envdir, size, timings, warm=False)
             size.package_lines, size.package_files = _package_size(size.root)
         for round_number in range(plan.warm_repeats):
             progress(f"scaling: warm generate, round {round_number + 1}/{plan.warm_repeats} ...")
             for size in rotated(sizes, round_number):
-                size.warm.append(_generate(nox, envdir, size, timings))
+                size.warm.append(_generate(nox, envdir, size, timings, warm=True))
         progress("scaling: import time and first call, fresh interpreters ...")
         import_probes, call_probes = _probes(sizes, base_url)
         httpx2_probe = imports.statement(imports.HTTPX2)
@@ -223,23 +228,43 @@ def rows(result: ScalingResult) -> list[Row]:
     group = "scaling: generated package (clerk_chat_client/**/*.py)"
     for size in sizes:
         found.append(Row(group, size.label, "lines", _single(size.package_lines), note=f"{size.package_files} files"))
-    base = result.client_imports[sizes[0].label].seconds.median
+    base = result.client_imports[sizes[0].label]
     httpx2 = result.httpx2_import.seconds.median
-    group = f"scaling: import clerk_chat_client (fresh interpreter), ratio to {sizes[0].label}"
+    group = f"scaling: import clerk_chat_client (fresh interpreter; CPU: µs per import), ratio to {sizes[0].label}"
     for index, size in enumerate(sizes):
         measured = result.client_imports[size.label]
-        note = f"{measured.seconds.median / httpx2:.2f}× import httpx2 ({httpx2 * 1e3:.1f} ms)"
-        target = IMPORT_GROWTH_TARGET if index else None
-        ratio = measured.seconds.median / base
-        found.append(Row(group, size.label, "ms", measured.seconds.scaled(1e3), ratio=ratio, target=target, note=note))
+        found.append(
+            Row(
+                group,
+                size.label,
+                "ms",
+                measured.seconds.scaled(1e3),
+                ratio=measured.seconds.median / base.seconds.median,
+                target=IMPORT_GROWTH_TARGET if index else None,
+                note=f"{measured.seconds.median / httpx2:.2f}× import httpx2 ({httpx2 * 1e3:.1f} ms)",
+                cpu=measured.cpu_seconds.scaled(1e6),
+                cpu_ratio=measured.cpu_seconds.median / base.cpu_seconds.median,
+            )
+        )
     group = "scaling: memory of import clerk_chat_client (RSS growth)"
     for size in sizes:
         found.append(Row(group, size.label, "MiB", result.client_imports[size.label].rss_kib.scaled(1 / 1024)))
     first = result.first_calls[sizes[0].label].seconds.median
-    group = "scaling: first call, fresh client (lazy imports + request: twilio connect)"
+    first_cpu = result.first_calls[sizes[0].label].cpu_seconds.median
+    group = "scaling: first call, fresh client (lazy imports + request: twilio connect; CPU: µs)"
     for size in sizes:
-        call = result.first_calls[size.label].seconds
-        found.append(Row(group, size.label, "ms", call.scaled(1e3), ratio=call.median / first))
+        call = result.first_calls[size.label]
+        found.append(
+            Row(
+                group,
+                size.label,
+                "ms",
+                call.seconds.scaled(1e3),
+                ratio=call.seconds.median / first,
+                cpu=call.cpu_seconds.scaled(1e6),
+                cpu_ratio=call.cpu_seconds.median / first_cpu,
+            )
+        )
     return found + profile_rows(sizes[-1])
 
 
