@@ -45,7 +45,7 @@ ASYNC_GROUP = "async, per call (sequential awaits)"
 
 @dataclass(frozen=True)
 class Parameters:
-    """How much to measure: about eight minutes in all on a quiet 2-core machine."""
+    """How much to measure: nine minutes in all on a busy 2-core machine (load 4), the scaling runs included."""
 
     rounds: int = 40  # many short batches: a burst of noise lands on every case, not on one
     sync_batch: int = 75
