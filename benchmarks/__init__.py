@@ -1,6 +1,8 @@
-"""Benchmarks of clerk-chat-client (issue 9: "the overrides cost nothing you can measure").
+"""Benchmarks of clerk-chat-client (issue 9, then issue 17: "ahead of every peer, flat as the spec grows").
 
 Not tests: they measure, they do not assert. `python -m benchmarks.run` (or `nox -s bench`)
-compares `ClerkChatClient` with raw httpx2 (and raw httpx, the old stack) and the plain generated client against a local server,
-times imports and the warm pipeline, and writes `benchmarks/results.json`.
+compares `ClerkChatClient` with raw httpx2 (the floor), raw httpx (the old stack), the plain
+generated client and the Stainless-made anthropic SDK's generic call against a local server,
+times imports and the warm pipeline, grows synthetic specs to 800 operations to see how
+generation, import and a first call scale, and writes `benchmarks/results.json`.
 """

@@ -1,10 +1,17 @@
-"""The ways of making the same call that the benchmark compares.
+"""The ways of making the same call that the benchmark compares, one factory function per case.
 
 Each case is one `connect` call that ends with the websocket URL as a `str`, so every case does
 the same useful work: raw httpx2 (the floor) and raw httpx (the old stack, a reference) parse the
-JSON by hand, the others go through the generated operation and its attrs models. All clients get
-the same pool limits (ClerkChatClient passes `limits` to the inner transport it builds), so only
-the client code differs. httpx and httpx2 share one API, so one factory builds both raw cases.
+JSON by hand, the generated functions go through the generated operation and its attrs models, and
+the Stainless-made anthropic SDK goes through its generic `client.post(path, body=..., cast_to=...)`
+(its retries, auth headers, idempotency key and pydantic parsing) into a small model of the
+response. All clients get the same pool limits and the same `max_retries` (2), so only the client
+code differs.
+
+A case is a factory `(base_url, no_network) -> SyncCase` (or `base_url -> AsyncCase`, created
+inside the event loop that uses it) listed in `SYNC_CASES` / `ASYNC_CASES`: a new way of calling
+(a resource method, say) is one function and one line there. With `no_network` a sync case talks
+to a MockTransport of its own stack instead, so what is timed is the client's own CPU.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anthropic
 import clerk_chat_client
 import httpx
 import httpx2
@@ -24,15 +32,15 @@ from .server import CONNECT_PATH, CONNECT_URL
 
 API_KEY = "bench-key-not-a-secret"
 INBOX = "inbox-1"
-# What ConnectTwilioRequest(inbox_external_id=INBOX).to_dict() sends, so raw httpx posts the same bytes.
+MAX_RETRIES = 2  # ClerkChatClient's default, given to the peers too
+# What ConnectTwilioRequest(inbox_external_id=INBOX).to_dict() sends, so the raw and peer cases post the same bytes.
 RAW_PAYLOAD = {"inboxExternalId": INBOX, "direction": "inbound"}
 
 RAW = "raw httpx2"
 RAW_HTTPX = "raw httpx"
 GENERATED = "generated client"
 CLERK = "ClerkChatClient"
-CASE_NAMES = (RAW, RAW_HTTPX, GENERATED, CLERK)
-STACKS: dict[str, Any] = {RAW: httpx2, RAW_HTTPX: httpx}  # the module behind each raw case
+ANTHROPIC = "anthropic client.post"
 
 
 def pool_limits(stack: Any = httpx2) -> Any:
@@ -70,91 +78,140 @@ def mock_transport(stack: Any = httpx2) -> Any:
     )
 
 
-def _httpx_args(transport: httpx2.BaseTransport | None) -> dict[str, Any]:
-    return {"limits": pool_limits()} if transport is None else {"transport": transport}
+# --- raw httpx2 and raw httpx (one API, so one pair of factories) -------------------------------
 
 
-def _generated(base_url: str, transport: httpx2.BaseTransport | None = None) -> clerk_chat_client.AuthenticatedClient:
+def _raw_sync(name: str, stack: Any) -> Callable[[str, bool], SyncCase]:
+    def factory(base_url: str, no_network: bool) -> SyncCase:
+        url, headers = base_url + CONNECT_PATH, {"apiKey": API_KEY}
+        raw = stack.Client(transport=mock_transport(stack)) if no_network else stack.Client(limits=pool_limits(stack))
+
+        def call() -> str:
+            url_value: str = raw.post(url, json=RAW_PAYLOAD, headers=headers).json()["data"]["connectUrl"]
+            return url_value
+
+        return SyncCase(name, call, raw.close)
+
+    return factory
+
+
+def _raw_async(name: str, stack: Any) -> Callable[[str], AsyncCase]:
+    def factory(base_url: str) -> AsyncCase:
+        url, headers = base_url + CONNECT_PATH, {"apiKey": API_KEY}
+        raw = stack.AsyncClient(limits=pool_limits(stack))
+
+        async def call() -> str:
+            response = await raw.post(url, json=RAW_PAYLOAD, headers=headers)
+            url_value: str = response.json()["data"]["connectUrl"]
+            return url_value
+
+        return AsyncCase(name, call, raw.aclose)
+
+    return factory
+
+
+# --- the generated functions, with the generated AuthenticatedClient and with ClerkChatClient ----
+
+
+def _httpx_args(no_network: bool) -> dict[str, Any]:
+    return {"transport": mock_transport()} if no_network else {"limits": pool_limits()}
+
+
+def _generated_client(base_url: str, no_network: bool = False) -> clerk_chat_client.AuthenticatedClient:
     return clerk_chat_client.AuthenticatedClient(
-        base_url=base_url,
-        token=API_KEY,
-        prefix="",
-        auth_header_name="apiKey",
-        httpx_args=_httpx_args(transport),
+        base_url=base_url, token=API_KEY, prefix="", auth_header_name="apiKey", httpx_args=_httpx_args(no_network)
     )
 
 
-def _clerk(base_url: str, transport: httpx2.BaseTransport | None = None) -> clerk_chat_client.ClerkChatClient:
+def _clerk_client(base_url: str, no_network: bool = False) -> clerk_chat_client.ClerkChatClient:
     # A `transport` in httpx_args becomes ClerkChatClient's inner transport, wrapped like the real one.
-    return clerk_chat_client.ClerkChatClient(api_key=API_KEY, base_url=base_url, httpx_args=_httpx_args(transport))
+    return clerk_chat_client.ClerkChatClient(
+        api_key=API_KEY, base_url=base_url, max_retries=MAX_RETRIES, httpx_args=_httpx_args(no_network)
+    )
 
 
-def _raw_sync(name: str, url: str, no_network: bool) -> SyncCase:
-    stack = STACKS[name]
-    headers = {"apiKey": API_KEY}
-    raw = stack.Client(transport=mock_transport(stack)) if no_network else stack.Client(limits=pool_limits(stack))
+def _functional_sync(
+    name: str, make: Callable[[str, bool], clerk_chat_client.AuthenticatedClient]
+) -> Callable[[str, bool], SyncCase]:
+    def factory(base_url: str, no_network: bool) -> SyncCase:
+        client = make(base_url, no_network)
+
+        def call() -> str:
+            return connect.sync(client=client, body=ConnectTwilioRequest(inbox_external_id=INBOX)).data.connect_url
+
+        return SyncCase(name, call, client.get_httpx_client().close)
+
+    return factory
+
+
+def _functional_async(
+    name: str, make: Callable[[str, bool], clerk_chat_client.AuthenticatedClient]
+) -> Callable[[str], AsyncCase]:
+    def factory(base_url: str) -> AsyncCase:
+        client = make(base_url, False)
+
+        async def call() -> str:
+            body = ConnectTwilioRequest(inbox_external_id=INBOX)
+            return (await connect.asyncio(client=client, body=body)).data.connect_url
+
+        return AsyncCase(name, call, client.get_async_httpx_client().aclose)
+
+    return factory
+
+
+# --- the Stainless-made peer: anthropic's generic request method -------------------------------
+
+
+class ConnectData(anthropic.BaseModel):  # anthropic parses only into its own pydantic base
+    connectUrl: str
+
+
+class ConnectResponse(anthropic.BaseModel):
+    data: ConnectData
+
+
+def _anthropic_sync(base_url: str, no_network: bool) -> SyncCase:
+    http = anthropic.DefaultHttpxClient(**_httpx_args(no_network))
+    client = anthropic.Anthropic(api_key=API_KEY, base_url=base_url, max_retries=MAX_RETRIES, http_client=http)
 
     def call() -> str:
-        url_value: str = raw.post(url, json=RAW_PAYLOAD, headers=headers).json()["data"]["connectUrl"]
-        return url_value
+        return client.post(CONNECT_PATH, body=RAW_PAYLOAD, cast_to=ConnectResponse).data.connectUrl
 
-    return SyncCase(name, call, raw.close)
+    return SyncCase(ANTHROPIC, call, client.close)
 
 
-def _raw_async(name: str, url: str) -> AsyncCase:
-    stack = STACKS[name]
-    headers = {"apiKey": API_KEY}
-    raw = stack.AsyncClient(limits=pool_limits(stack))
+def _anthropic_async(base_url: str) -> AsyncCase:
+    http = anthropic.DefaultAsyncHttpxClient(limits=pool_limits())
+    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=base_url, max_retries=MAX_RETRIES, http_client=http)
 
     async def call() -> str:
-        response = await raw.post(url, json=RAW_PAYLOAD, headers=headers)
-        url_value: str = response.json()["data"]["connectUrl"]
-        return url_value
+        return (await client.post(CONNECT_PATH, body=RAW_PAYLOAD, cast_to=ConnectResponse)).data.connectUrl
 
-    return AsyncCase(name, call, raw.aclose)
+    return AsyncCase(ANTHROPIC, call, client.close)
+
+
+# --- the cases, in the order of the table --------------------------------------------------------
+
+SYNC_CASES: tuple[Callable[[str, bool], SyncCase], ...] = (
+    _raw_sync(RAW, httpx2),
+    _raw_sync(RAW_HTTPX, httpx),
+    _functional_sync(GENERATED, _generated_client),
+    _functional_sync(CLERK, _clerk_client),
+    _anthropic_sync,
+)
+ASYNC_CASES: tuple[Callable[[str], AsyncCase], ...] = (
+    _raw_async(RAW, httpx2),
+    _raw_async(RAW_HTTPX, httpx),
+    _functional_async(GENERATED, _generated_client),
+    _functional_async(CLERK, _clerk_client),
+    _anthropic_async,
+)
 
 
 def sync_cases(base_url: str, *, no_network: bool = False) -> list[SyncCase]:
-    """Raw httpx2, raw httpx, the plain generated client and ClerkChatClient, sync (over a mock
-    transport of each stack when `no_network`)."""
-    url = base_url + CONNECT_PATH
-    transport = mock_transport() if no_network else None
-    generated = _generated(base_url, transport)
-
-    def generated_call() -> str:
-        return connect.sync(client=generated, body=ConnectTwilioRequest(inbox_external_id=INBOX)).data.connect_url
-
-    clerk = _clerk(base_url, transport)
-
-    def clerk_call() -> str:
-        return connect.sync(client=clerk, body=ConnectTwilioRequest(inbox_external_id=INBOX)).data.connect_url
-
-    return [
-        _raw_sync(RAW, url, no_network),
-        _raw_sync(RAW_HTTPX, url, no_network),
-        SyncCase(GENERATED, generated_call, generated.get_httpx_client().close),
-        SyncCase(CLERK, clerk_call, clerk.get_httpx_client().close),
-    ]
+    return [factory(base_url, no_network) for factory in SYNC_CASES]
 
 
 def async_cases(base_url: str) -> list[AsyncCase]:
-    """The same four, async (create inside the event loop that will use them)."""
-    url = base_url + CONNECT_PATH
-    generated = _generated(base_url)
-
-    async def generated_call() -> str:
-        body = ConnectTwilioRequest(inbox_external_id=INBOX)
-        return (await connect.asyncio(client=generated, body=body)).data.connect_url
-
-    clerk = _clerk(base_url)
-
-    async def clerk_call() -> str:
-        body = ConnectTwilioRequest(inbox_external_id=INBOX)
-        return (await connect.asyncio(client=clerk, body=body)).data.connect_url
-
-    return [
-        _raw_async(RAW, url),
-        _raw_async(RAW_HTTPX, url),
-        AsyncCase(GENERATED, generated_call, generated.get_async_httpx_client().aclose),
-        AsyncCase(CLERK, clerk_call, clerk.get_async_httpx_client().aclose),
-    ]
+    """Create inside the event loop that will use them."""
+    return [factory(base_url) for factory in ASYNC_CASES]

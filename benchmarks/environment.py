@@ -50,6 +50,8 @@ def describe(root: Path) -> dict[str, Any]:
         "anyio": _version("anyio"),
         "sniffio_installed": importlib.util.find_spec("sniffio") is not None,
         "clerk_chat_client": _version("clerk-chat-client"),
+        "anthropic": _version("anthropic"),
+        "pydantic": _version("pydantic"),
         "uvicorn": _version("uvicorn"),
         "server_http_protocol": http_protocol(),
         "git_head": _git_head(root),

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,16 +48,39 @@ class PipelineTimings:
     status_after: str
 
 
-def find_nox() -> str:
-    nox = shutil.which("nox")
+def find_nox(root: Path) -> str:
+    """The `nox` on PATH, else the one the README installs into .venv/ (what `.venv/bin/nox -s bench` runs)."""
+    nox = shutil.which("nox") or shutil.which("nox", path=str(root / ".venv" / "bin"))
     if nox is None:
         raise NoxNotFoundError(
-            "`nox` is not on PATH: install it (pip install nox==2026.10.20) or run with --skip-pipeline"
+            "`nox` is neither on PATH nor in .venv/bin: install requirements/bootstrap.txt, or run with "
+            "--skip-pipeline --skip-scaling"
         )
     return nox
 
 
-def _shell_environment() -> dict[str, str]:
+@dataclass(frozen=True)
+class NoxRun:
+    seconds: float
+    peak_rss_kib: int  # the largest process of the run (nox, the pipeline or one of its tools)
+    returncode: int
+    output: str
+
+
+def run_nox(nox: str, args: list[str], cwd: Path, env: dict[str, str]) -> NoxRun:
+    """Run nox to completion; wall time, and peak RSS from the child's own rusage (os.wait4), which
+    covers every process under it that was waited for."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        start = time.perf_counter()
+        process = subprocess.Popen([nox, *args], cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait
+        output.seek(0)
+        return NoxRun(elapsed, usage.ru_maxrss, process.returncode, output.read())
+
+
+def shell_environment() -> dict[str, str]:
     """os.environ without this interpreter's virtualenv (VIRTUAL_ENV and its bin/ on PATH)."""
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
@@ -73,14 +97,17 @@ def _git_status(root: Path) -> str:
     return completed.stdout
 
 
+def failure(run: NoxRun, what: str) -> str | None:
+    """None for a successful run, else what failed with the end of its output."""
+    if run.returncode == 0:
+        return None
+    tail = "\n".join(run.output.strip().splitlines()[-15:])
+    return f"`{what}` exited {run.returncode}:\n{tail}"
+
+
 def _run(nox: str, session: str, root: Path, env: dict[str, str]) -> tuple[float, str | None]:
-    start = time.perf_counter()
-    completed = subprocess.run([nox, "-s", session], cwd=root, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if completed.returncode == 0:
-        return elapsed, None
-    tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
-    return elapsed, f"`nox -s {session}` exited {completed.returncode}:\n{tail}"
+    run = run_nox(nox, ["-s", session], root, env)
+    return run.seconds, failure(run, f"nox -s {session}")
 
 
 def time_pipeline(root: Path, repeats: int) -> PipelineTimings:
@@ -90,8 +117,8 @@ def time_pipeline(root: Path, repeats: int) -> PipelineTimings:
     gives (someone is mid-change): `generate` would then rewrite generated/ under them, so it is
     not run at all and the failure is reported instead.
     """
-    nox = find_nox()
-    env = _shell_environment()
+    nox = find_nox(root)
+    env = shell_environment()
     before = _git_status(root)
     timings = {session: NoxTiming(session) for session in SESSIONS}
     _, error = _run(nox, "check", root, env)

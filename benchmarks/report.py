@@ -1,6 +1,6 @@
 """Rows, targets and their rendering: the printed table and benchmarks/results.json.
 
-Targets come from issue 9. A row's ratio is median / median of its group's baseline (for
+Targets come from issue 17. A row's ratio is median / median of its group's baseline (for
 throughput: req/s / baseline req/s, so higher is better). `paired` is the spread of the same
 ratio computed round by round; when it straddles a target, the verdict is within machine noise.
 `cpu` is the client process's CPU time per call (median over rounds) and `cpu ratio` its ratio to
@@ -122,9 +122,34 @@ def throughput_rows(
     return rows
 
 
+def peer_row(
+    group: str,
+    name: str,
+    samples: dict[str, Samples],
+    case: str,
+    peer: str,
+    target: Target | None,
+    *,
+    rate: bool = False,
+) -> Row:
+    """`case`'s time as a multiple of `peer`'s (for rates: peer req/s over case req/s), from the
+    medians, with the same ratio round by round as the summary."""
+    ours, theirs = samples[case], samples[peer]
+    if rate:
+        paired = _paired(theirs.per_round, ours.per_round)
+        ratio = summarize(theirs.per_round).median / summarize(ours.per_round).median
+    else:
+        paired = _paired(ours.per_round, theirs.per_round)
+        ratio = summarize(ours.per_call).median / summarize(theirs.per_call).median
+    cpu_ratio = summarize(ours.cpu_per_round).median / summarize(theirs.cpu_per_round).median
+    return Row(group, name, "×", paired, ratio=ratio, target=target, cpu_ratio=cpu_ratio)
+
+
 def _number(value: float, unit: str) -> str:
-    if unit == "req/s":
+    if unit in ("req/s", "lines"):
         return f"{value:,.0f}"
+    if unit == "×":
+        return f"{value:.3f}"
     return f"{value:.2f}" if unit == "s" else f"{value:.1f}"
 
 

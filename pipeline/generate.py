@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import changes, failure_locations, normalise, overlay, security, settings_module, spec, trees
+from . import failure_locations, generator, normalise, overlay, security, settings_module, spec, spec_cache, timings
+from . import trees
 from .errors import PipelineError
 from .naming import with_readable_names
 from .paths import (
@@ -33,6 +33,10 @@ from .paths import (
     SPEC,
     TEMPLATES,
 )
+from .timings import step
+
+if TYPE_CHECKING:
+    from . import changes
 
 STAGING = BUILD / "staging"
 MYPY_CACHE = BUILD / "mypy-cache"
@@ -44,18 +48,12 @@ MYPY_CONFIG = BUILD / "mypy-generated.ini"
 _GENERATOR_ONLY_MODULES = ("models", "api")
 
 
-def _tool_env() -> dict[str, str]:
-    """The generator runs ruff from PATH: make it the pinned one beside this interpreter."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
-
-
-def _run(step: str, args: list[str], cwd: Path) -> None:
-    result = subprocess.run(args, cwd=cwd, env=_tool_env(), capture_output=True, text=True, check=False)
+def _run(name: str, args: list[str], cwd: Path) -> None:
+    with step(name):
+        result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()
-        raise PipelineError(f"{step} failed:\n{output}")
+        raise PipelineError(f"{name} failed:\n{output}")
 
 
 def stage() -> Path:
@@ -64,25 +62,28 @@ def stage() -> Path:
     The whole folder is what gets compared with, and swapped in for, generated/: a stray file
     there is a difference like any other.
     """
-    document = spec.load(SPEC)
-    overlay.check_templates()
-    decision, readable = _decide(document)
-    settings = settings_module.render(document, decision)
-    staged_document = normalise.for_generator(decision.apply(readable))
+    document = spec_cache.load(SPEC)
+    with step("templates check"):
+        overlay.check_templates()
+    with step("security & naming"):
+        decision, readable = _decide(document)
+    with step("settings & normalisation"):
+        settings = settings_module.render(document, decision)
+        staged_document = normalise.for_generator(decision.apply(readable))
 
-    shutil.rmtree(STAGING, ignore_errors=True)
-    STAGING.mkdir(parents=True)
-    staged_spec = STAGING / "openapi.json"
-    staged_spec.write_text(json.dumps(staged_document, indent=1), encoding="utf-8")
+    with step("staging"):
+        shutil.rmtree(STAGING, ignore_errors=True)
+        STAGING.mkdir(parents=True)
+        staged_spec = STAGING / "openapi.json"
+        staged_spec.write_text(json.dumps(staged_document, indent=1), encoding="utf-8")
     generated = STAGING / GENERATED.name
     project = generated / PROJECT_NAME
-    generator = [sys.executable, "-m", "openapi_python_client", "generate"]
-    options = ["--path", str(staged_spec), "--config", str(CONFIG), "--meta", "uv", "--fail-on-warning"]
-    options += ["--custom-template-path", str(TEMPLATES), "--output-path", str(project)]
     try:
-        _run("openapi-python-client (warnings are errors)", generator + options, cwd=STAGING)
-        (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
-        overlay.add_files(project, PACKAGE_NAME)  # after every generated file exists, so clashes are caught
+        with step(generator.STEP):
+            generator.generate(staged_spec, CONFIG, TEMPLATES, project)
+        with step("overlay"):
+            (project / PACKAGE_NAME / "_settings.py").write_text(settings, encoding="utf-8")
+            overlay.add_files(project, PACKAGE_NAME)  # after every generated file exists, so clashes are caught
         _run("ruff check", [sys.executable, "-m", "ruff", "check", "--no-cache", "--fix", "."], cwd=project)
         _run("ruff format", [sys.executable, "-m", "ruff", "format", "--no-cache", "."], cwd=project)
         MYPY_CONFIG.write_text(_mypy_config(), encoding="utf-8")
@@ -140,25 +141,42 @@ def regenerate() -> Regeneration:
     """`nox -s generate` minus the printing: stage, and when the result differs from generated/,
     bump the version, add the changelog entry and swap the staged tree in."""
     staged = stage()
-    diff = trees.compare(GENERATED, staged)
+    with step("tree compare"):
+        diff = trees.compare(GENERATED, staged)
     if not diff:
         return Regeneration(diff, None)
+    from . import changes  # griffe takes a quarter of a second to import: only a changed generation needs it
+
     previous = GENERATED_PROJECT if GENERATED_PROJECT.exists() else None
-    report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
-    files = trees.compare(GENERATED, staged)  # again: the version line moved
-    replace_generated(staged)
+    with step("change report & version bump"):
+        report = changes.report_and_bump(previous, staged / PROJECT_NAME, CONFIG, CHANGELOG)
+    with step("tree compare"):
+        files = trees.compare(GENERATED, staged)  # again: the version line moved
+    with step("swap into generated/"):
+        replace_generated(staged)
     return Regeneration(files, report)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.generate", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report whether generated/ is up to date")
+    parser.add_argument("--timings", type=Path, metavar="FILE", help="write the wall time of each step to FILE (JSON)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    try:
+        return _generate(args.check, started)
+    finally:
+        if args.timings is not None:
+            timings.write(args.timings, time.perf_counter() - started)
+
+
+def _generate(check: bool, started: float) -> int:
     where = GENERATED.relative_to(ROOT)
     try:
-        if args.check:
-            diff = trees.compare(GENERATED, stage())
+        if check:
+            staged = stage()
+            with step("tree compare"):
+                diff = trees.compare(GENERATED, staged)
             if diff:
                 print(f"{where}/ differs from a fresh generation (run `nox -s generate`):", *diff.lines(), sep="\n")
                 return 1

@@ -35,14 +35,21 @@ class Source:
     is_json: bool
 
 
-def read(path: Path) -> Source:
-    """Parse `path`; raise PipelineError naming the file and position of a syntax error."""
+def read_bytes(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except OSError as exc:
         raise PipelineError(f"{path.name}: cannot read: {exc.strerror}") from exc
+
+
+def read(path: Path, data: bytes | None = None) -> Source:
+    """Parse `data` (else the bytes of `path`); raise PipelineError naming the file and position of
+    a syntax error."""
+    try:
+        text = (read_bytes(path) if data is None else data).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PipelineError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text() gives
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
         try:
             return _read_json(text)

@@ -120,9 +120,9 @@ def operation_objects(document: dict[str, Any]) -> Iterator[tuple[str, str, dict
                 yield path, method, item[method]
 
 
-def load(path: Path) -> Spec:
-    """Parse and validate; raise PipelineError listing every problem found."""
-    source = source_map.read(path)
+def load(path: Path, data: bytes | None = None) -> Spec:
+    """Parse and validate `data` (else the file's bytes); raise PipelineError listing every problem found."""
+    source = source_map.read(path, data)
     if not isinstance(source.document, dict):
         kind = type(source.document).__name__
         raise PipelineError(f"{path.name}: the document must be a mapping, not {kind}")
