@@ -17,8 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import failure_locations, generator, normalise, overlay, security, settings_module, spec, spec_cache, timings
-from . import trees
+from . import (
+    failure_locations,
+    generator,
+    normalise,
+    overlay,
+    security,
+    settings_module,
+    spec,
+    spec_cache,
+    timings,
+    trees,
+)
 from .errors import PipelineError
 from .naming import with_readable_names
 from .paths import (
