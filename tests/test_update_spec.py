@@ -314,13 +314,16 @@ def test_unchanged_document_from_the_env_var_changes_nothing(
 def test_generation_failure_puts_every_file_back(tmp_path: Path, https: SpecServer, ca_file: Path) -> None:
     """A valid document the pipeline cannot generate: swagger.yml was written, then restored."""
 
-    def clashing_operation(document: Any) -> None:
+    def clashing_operations(document: Any) -> None:
+        """Two operations without an operationId whose paths differ only in punctuation: valid
+        OpenAPI, but no naming rule can tell their modules apart (README, "Readable names")."""
         path, method, operation = spec_edits.find_operation(document, spec_edits.CONNECT_OPERATION_ID)
-        twin = json.loads(json.dumps(operation))
-        twin["operationId"] = "OtherTwilioController_connect"  # the same module name in the same tag
-        document["paths"][path + "-again"] = {method: twin}
+        for twin_path in (path + "/re-connect", path + "/re_connect"):
+            twin = json.loads(json.dumps(operation))
+            del twin["operationId"]
+            document["paths"][twin_path] = {method: twin}
 
-    served = edited(tmp_path, clashing_operation)
+    served = edited(tmp_path, clashing_operations)
     https.routes["/clash/swagger.yml"] = Document(served)
     copy = copy_repo(tmp_path / "repo")
 
@@ -328,9 +331,9 @@ def test_generation_failure_puts_every_file_back(tmp_path: Path, https: SpecServ
 
     assert run.code == 1, run.output()
     assert_untouched(run)
-    assert "would both be generated as clerk_chat_client.api.twilio.connect" in run.result.stderr
+    assert "no naming rule tells them apart" in run.result.stderr
     assert run.report.startswith("**Refused**: nothing was changed")
-    assert "OtherTwilioController_connect" in run.report
+    assert "/re_connect" in run.report
 
 
 # --------------------------------------------------------------------------------------------
