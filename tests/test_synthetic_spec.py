@@ -79,11 +79,8 @@ def test_the_pipeline_generates_a_synthetic_spec(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     api = copy.package_parent / "clerk_chat_client" / "api"
-    document = synthetic_spec.load(copy.spec)
-    modules = {
-        api / naming.tag_package(op.tags[0]) / f"{naming.module_name(op)}.py"
-        for op in spec_module.Spec(copy.spec, document, {}).operations()
-    }
+    chosen = naming.choose(spec_module.load(copy.spec))
+    modules = {api / package / f"{module}.py" for package, module in chosen.modules.values()}
     assert len(modules) == 12 and all(module.is_file() for module in modules), sorted(map(str, modules))
     listing = ast.parse((api / "contacts" / "find_all.py").read_text(encoding="utf-8"))
     sync_detailed = next(
