@@ -2,30 +2,49 @@
 
 The generated `from_dict` copies leaf values without looking at them, so `{"connectUrl": 12345}`
 would become `connect_url=12345` behind a `str` annotation. Annotations are resolved once per
-class, with the generated types and models passed in: the models import them only under
-TYPE_CHECKING.
+class, with the generated types and the models they name passed in: the models import them only
+under TYPE_CHECKING. The models package is lazy (overrides/templates/models_init.py.jinja), so
+only the models a class's annotations name are looked up, which imports those and no others.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
+import inspect
+import re
 import types
 import typing
-import uuid
 from typing import Any
 
 import attrs
 
 from . import types as generated_types
 
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _namespace(cls: type[Any]) -> dict[str, Any]:
+    """What the class's annotations may name: the generated types, datetime, UUID, Any, and the
+    models among the identifiers its annotations mention."""
+    import uuid  # only annotations name it: not worth its import time for every user
+
+    from . import models  # the models import this package's modules: resolve lazily
+
+    named = {
+        name
+        for klass in cls.__mro__
+        for annotation in inspect.get_annotations(klass).values()
+        if isinstance(annotation, str)
+        for name in _IDENTIFIER.findall(annotation)
+    }
+    used = {name: getattr(models, name) for name in sorted(named.intersection(getattr(models, "__all__", ())))}
+    return {**vars(generated_types), **used, "datetime": datetime, "UUID": uuid.UUID, "Any": Any}
+
 
 @functools.cache
 def _field_types(cls: type[Any]) -> tuple[tuple[str, str, Any], ...]:
-    from . import models  # the models import this package's modules: resolve lazily
-
-    namespace = {**vars(generated_types), **vars(models), "datetime": datetime, "UUID": uuid.UUID, "Any": Any}
-    hints = typing.get_type_hints(cls, localns=namespace)
+    hints = typing.get_type_hints(cls, localns=_namespace(cls))
     return tuple(
         (field.name, field.alias or field.name, hints[field.name])
         for field in attrs.fields(cls)
