@@ -28,9 +28,8 @@ MAYBE_SENT_ERRORS = (
     httpx2.RemoteProtocolError,
 )
 LONGEST_PARSED_WAIT = 10 * 365 * 24 * 3600.0  # beyond this a header is garbage, not a plan
-_NAMED_DATE = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I
-)
+# compiled (and cached) by re on first use: only dates that are not RFC 9110 HTTP-dates need it
+_NAMED_DATE = r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def http_date(value: str) -> datetime | None:
 
 def _lenient_date(value: str) -> datetime | None:
     """Dates with a month or weekday name only: dateutil would read "12:00" as today."""
-    if not _NAMED_DATE.search(value):
+    if not re.search(_NAMED_DATE, value):
         return None
     from dateutil import parser  # imported on first need: most responses never get here
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import AsyncIterator, Generator, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 import httpx2
 
@@ -29,21 +29,20 @@ logger = logging.getLogger("clerk_chat_client")
 Outcome = httpx2.Response | httpx2.TransportError
 
 
-@dataclass(frozen=True)
-class Sleep:
+# Small immutable records are NamedTuples: a frozen dataclass compiles its methods at import, about
+# 0.7 ms each here, against 0.1 ms (see benchmarks: import time).
+class Sleep(NamedTuple):
     seconds: float
 
 
-@dataclass(frozen=True)
-class Acquire:
+class Acquire(NamedTuple):
     """Ask the gate before sending; the driver answers with its `Grant`."""
 
     now: float
     max_spacing: float
 
 
-@dataclass(frozen=True)
-class Observe:
+class Observe(NamedTuple):
     """Tell the gate what a response said about the budget."""
 
     now: float
@@ -55,8 +54,7 @@ Step = Sleep | Acquire | Observe | None
 Answer = Outcome | Grant | None
 
 
-@dataclass(frozen=True)
-class CallPolicy:
+class CallPolicy(NamedTuple):
     """What one client's transports share: settings, the rate-limit gate, the clock."""
 
     settings: RetrySettings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ._rate_headers import RateLimitReading
 from ._redaction import Secret
@@ -29,8 +29,9 @@ class RateLimitSnapshot:
     reset_in: float  # seconds from when this snapshot was taken, never negative
 
 
-@dataclass(frozen=True)
-class Observation:
+# Small immutable records are NamedTuples: a frozen dataclass compiles its methods at import, about
+# 0.7 ms each here, against 0.1 ms (see benchmarks: import time).
+class Observation(NamedTuple):
     """What one response told the gate."""
 
     reading: RateLimitReading | None  # the headers as sent, for `client.rate_limit`
@@ -38,8 +39,7 @@ class Observation:
     hold_for: float | None  # a 429's wait: no request with this key goes out before it ends
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(NamedTuple):
     """A gate's answer before sending: wait `wait` seconds, then send (`reserved`: this request's
     share of the budget is taken) or ask again (a 429's hold, or a budget spent until its reset)."""
 

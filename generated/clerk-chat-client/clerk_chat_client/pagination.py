@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import httpx2
 
@@ -55,8 +55,9 @@ class PageRequest:
         return {**self.kwargs, "params": {**self.kwargs.get("params", {}), "page": number}}
 
 
-@dataclass(frozen=True)
-class _Contents:
+# Small immutable records are NamedTuples: a frozen dataclass compiles its methods at import, about
+# 0.7 ms each here, against 0.1 ms (see benchmarks: import time).
+class _Contents(NamedTuple):
     """What one response says about its page."""
 
     data: list[Any]
