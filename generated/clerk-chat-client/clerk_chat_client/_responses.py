@@ -28,6 +28,18 @@ def http_status(response: httpx2.Response) -> HTTPStatus:
         raise status_error(response.request, response) from None
 
 
+_JSON_BODY = "clerk_chat_client.json_body"  # where json_body keeps a response's parsed JSON
+
+
+def json_body(response: httpx2.Response) -> Any:
+    """The response's JSON, parsed on first use and kept in its extensions: the generated parser
+    and a page's reader (total, links, the repeated-page check) share one parse."""
+    extensions = response.extensions
+    if _JSON_BODY not in extensions:
+        extensions[_JSON_BODY] = response.json()
+    return extensions[_JSON_BODY]
+
+
 def parse_or_raise(operation: str, response: httpx2.Response, parse: Callable[..., T], client: Any) -> T:
     try:
         parsed = parse(client=client, response=response)

@@ -4,7 +4,7 @@ import httpx2
 
 from ... import errors
 from ..._credentials import SENDS_KEY
-from ..._responses import http_status, parse_or_raise, parsed_success
+from ..._responses import http_status, json_body, parse_or_raise, parsed_success
 from ...client import AuthenticatedClient, Client
 from ...models.connect_twilio_request import ConnectTwilioRequest
 from ...models.twilio_connector_response import TwilioConnectorResponse
@@ -37,7 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx2.Response
 ) -> Any | TwilioConnectorResponse | None:
     if response.status_code == 200:
-        response_200 = TwilioConnectorResponse.from_dict(response.json())
+        response_200 = TwilioConnectorResponse.from_dict(json_body(response))
 
         return response_200
 
