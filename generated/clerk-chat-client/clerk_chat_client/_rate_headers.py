@@ -11,8 +11,9 @@ A legacy reset is delay-seconds, or epoch seconds when above 10^9, measured agai
 response's `Date` (the server's clock) when it has one. Malformed fields are ignored.
 
 Most responses carry none of these: `read_rate_limit` then costs one pass over the header names.
-What only some servers need (the Structured Field parser, the legacy count pattern) is loaded or
-compiled on first use, not at import.
+That pass also picks out the fields there are, so the rest reads a small dict instead of looking
+each name up in the headers again. What only some servers need (the Structured Field parser, the
+legacy count pattern) is loaded or compiled on first use, not at import.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _FIELD_NAMES = frozenset(
         "x-ratelimit-reset",
     )
 )
+_DATE = b"date"  # the server's clock, for an epoch reset
 # "100" or "100, 100;w=60"; compiled (and cached) by re on first use: most servers never need it
 _LEADING_COUNT = r"\s*([0-9]{1,15})\s*(?:[,;]|$)"
 
@@ -63,13 +65,31 @@ def read_rate_limit(headers: httpx2.Headers, now: Callable[[], datetime]) -> Rat
     """The reading of the first style present and usable; None when the response has none.
 
     `now` (the wall clock) is called only for an epoch reset on a response without a `Date`."""
-    if _FIELD_NAMES.isdisjoint([name.lower() for name, _ in headers.raw]):
+    fields = _fields(headers)
+    if fields is None:
         return None
-    return _structured(headers) or _legacy(headers, "ratelimit-", now) or _legacy(headers, "x-ratelimit-", now)
+    return _structured(fields) or _legacy(fields, "ratelimit-", now) or _legacy(fields, "x-ratelimit-", now)
 
 
-def _structured(headers: httpx2.Headers) -> RateLimitReading | None:
-    field = headers.get("ratelimit")
+Fields = dict[str, str]  # lower-case name -> value
+
+
+def _fields(headers: httpx2.Headers) -> Fields | None:
+    """The rate-limit fields of the response, and its Date, each as `headers.get` gives it
+    (repeated lines joined with ", "); None when it carries no rate-limit field."""
+    found: dict[bytes, list[bytes]] = {}
+    for name, value in headers.raw:
+        key = name.lower()
+        if key in _FIELD_NAMES or key == _DATE:
+            found.setdefault(key, []).append(value)
+    if _FIELD_NAMES.isdisjoint(found):
+        return None
+    encoding = headers.encoding
+    return {key.decode(encoding): ", ".join(line.decode(encoding) for line in lines) for key, lines in found.items()}
+
+
+def _structured(fields: Fields) -> RateLimitReading | None:
+    field = fields.get("ratelimit")
     if field is None:
         return None
     from ._structured_fields import parse_list  # only servers sending the IETF fields need the parser
@@ -77,7 +97,7 @@ def _structured(headers: httpx2.Headers) -> RateLimitReading | None:
     items = parse_list(field)
     if not items:
         return None
-    policy_field = headers.get("ratelimit-policy")
+    policy_field = fields.get("ratelimit-policy")
     declared = parse_list(policy_field) if policy_field is not None else None
     policies = {item.value: item.params for item in declared or []}
     readings = [reading for item in items if (reading := _service_limit(item, policies)) is not None]
@@ -100,12 +120,12 @@ def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _legacy(headers: httpx2.Headers, prefix: str, now: Callable[[], datetime]) -> RateLimitReading | None:
-    remaining = _leading_count(headers.get(prefix + "remaining"))
-    reset = _reset_in(headers.get(prefix + "reset"), headers.get("date"), now)
+def _legacy(fields: Fields, prefix: str, now: Callable[[], datetime]) -> RateLimitReading | None:
+    remaining = _leading_count(fields.get(prefix + "remaining"))
+    reset = _reset_in(fields.get(prefix + "reset"), fields.get("date"), now)
     if remaining is None or reset is None:
         return None
-    return RateLimitReading(remaining, reset, _leading_count(headers.get(prefix + "limit")))
+    return RateLimitReading(remaining, reset, _leading_count(fields.get(prefix + "limit")))
 
 
 def _leading_count(value: str | None) -> int | None:
