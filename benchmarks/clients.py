@@ -2,11 +2,13 @@
 
 Each case is one `connect` call that ends with the websocket URL as a `str`, so every case does
 the same useful work: raw httpx2 (the floor) and raw httpx (the old stack, a reference) parse the
-JSON by hand, the generated functions go through the generated operation and its attrs models, and
-the Stainless-made anthropic SDK goes through its generic `client.post(path, body=..., cast_to=...)`
-(its retries, auth headers, idempotency key and pydantic parsing) into a small model of the
-response. All clients get the same pool limits and the same `max_retries` (2), so only the client
-code differs.
+JSON by hand, the generated functions go through the generated operation and its attrs models
+(with the generated AuthenticatedClient, and with ClerkChatClient), the resource surface is
+`client.twilio.connect(inbox_external_id=...)` on ClerkChatClient (sync) and AsyncClerkChatClient
+(async), and the Stainless-made anthropic SDK goes through its generic `client.post(path,
+body=..., cast_to=...)` (its retries, auth headers, idempotency key and pydantic parsing) into a
+small model of the response. All clients get the same pool limits and the same `max_retries` (2),
+so only the client code differs.
 
 A case is a factory `(base_url, no_network) -> SyncCase` (or `base_url -> AsyncCase`, created
 inside the event loop that uses it) listed in `SYNC_CASES` / `ASYNC_CASES`: a new way of calling
@@ -39,7 +41,8 @@ RAW_PAYLOAD = {"inboxExternalId": INBOX, "direction": "inbound"}
 RAW = "raw httpx2"
 RAW_HTTPX = "raw httpx"
 GENERATED = "generated client"
-CLERK = "ClerkChatClient"
+CLERK = "ClerkChatClient, generated functions"
+RESOURCE = "client.twilio.connect (resource)"  # ClerkChatClient sync, AsyncClerkChatClient async
 ANTHROPIC = "anthropic client.post"
 
 
@@ -124,10 +127,7 @@ def _generated_client(base_url: str, no_network: bool = False) -> clerk_chat_cli
 
 
 def _clerk_client(base_url: str, no_network: bool = False) -> clerk_chat_client.ClerkChatClient:
-    # A `transport` in httpx_args becomes ClerkChatClient's inner transport, wrapped like the real one.
-    return clerk_chat_client.ClerkChatClient(
-        api_key=API_KEY, base_url=base_url, max_retries=MAX_RETRIES, httpx_args=_httpx_args(no_network)
-    )
+    return clerk_chat_client.ClerkChatClient(**_clerk_options(base_url, no_network))
 
 
 def _functional_sync(
@@ -155,6 +155,40 @@ def _functional_async(
             return (await connect.asyncio(client=client, body=body)).data.connect_url
 
         return AsyncCase(name, call, client.get_async_httpx_client().aclose)
+
+    return factory
+
+
+# --- the resource surface: client.twilio.connect on ClerkChatClient / AsyncClerkChatClient ------
+
+
+def _clerk_options(base_url: str, no_network: bool) -> dict[str, Any]:
+    # A `transport` in httpx_args becomes the client's inner transport, wrapped like the real one.
+    return {"api_key": API_KEY, "base_url": base_url, "max_retries": MAX_RETRIES, "httpx_args": _httpx_args(no_network)}
+
+
+def _resource_sync(name: str) -> Callable[[str, bool], SyncCase]:
+    def factory(base_url: str, no_network: bool) -> SyncCase:
+        client = clerk_chat_client.ClerkChatClient(**_clerk_options(base_url, no_network))
+        twilio = client.twilio
+
+        def call() -> str:
+            return twilio.connect(inbox_external_id=INBOX).data.connect_url
+
+        return SyncCase(name, call, client.close)
+
+    return factory
+
+
+def _resource_async(name: str) -> Callable[[str], AsyncCase]:
+    def factory(base_url: str) -> AsyncCase:
+        client = clerk_chat_client.AsyncClerkChatClient(**_clerk_options(base_url, False))
+        twilio = client.twilio
+
+        async def call() -> str:
+            return (await twilio.connect(inbox_external_id=INBOX)).data.connect_url
+
+        return AsyncCase(name, call, client.aclose)
 
     return factory
 
@@ -197,6 +231,7 @@ SYNC_CASES: tuple[Callable[[str, bool], SyncCase], ...] = (
     _raw_sync(RAW_HTTPX, httpx),
     _functional_sync(GENERATED, _generated_client),
     _functional_sync(CLERK, _clerk_client),
+    _resource_sync(RESOURCE),
     _anthropic_sync,
 )
 ASYNC_CASES: tuple[Callable[[str], AsyncCase], ...] = (
@@ -204,6 +239,7 @@ ASYNC_CASES: tuple[Callable[[str], AsyncCase], ...] = (
     _raw_async(RAW_HTTPX, httpx),
     _functional_async(GENERATED, _generated_client),
     _functional_async(CLERK, _clerk_client),
+    _resource_async(RESOURCE),
     _anthropic_async,
 )
 
@@ -215,3 +251,24 @@ def sync_cases(base_url: str, *, no_network: bool = False) -> list[SyncCase]:
 def async_cases(base_url: str) -> list[AsyncCase]:
     """Create inside the event loop that will use them."""
     return [factory(base_url) for factory in ASYNC_CASES]
+
+
+# --- the resource call with and without rate-limit headers (server.RATE_LIMITED) ----------------
+
+NO_RATE_LIMIT = "no rate-limit headers"
+RATE_LIMIT_CASES = {  # case name -> the server's path prefix for that style of headers
+    "RateLimit + RateLimit-Policy (IETF draft)": "/ietf-rate-limit",
+    "X-RateLimit-Limit / -Remaining / -Reset": "/x-rate-limit",
+}
+
+
+def rate_limit_sync_cases(base_url: str) -> list[SyncCase]:
+    """The resource call on ClerkChatClient's in-process gate, against each style of headers."""
+    cases = {NO_RATE_LIMIT: "", **RATE_LIMIT_CASES}
+    return [_resource_sync(name)(base_url + prefix, False) for name, prefix in cases.items()]
+
+
+def rate_limit_async_cases(base_url: str) -> list[AsyncCase]:
+    """The same on AsyncClerkChatClient; create inside the event loop that will use them."""
+    cases = {NO_RATE_LIMIT: "", **RATE_LIMIT_CASES}
+    return [_resource_async(name)(base_url + prefix) for name, prefix in cases.items()]

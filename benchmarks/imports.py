@@ -40,6 +40,7 @@ print(_time.perf_counter() - _start, _time.process_time() - _cpu, _rss_kib() - _
 HTTPX2 = "import httpx2"
 HTTPX = "import httpx"
 CLIENT = "import clerk_chat_client"
+CLIENT_CLASS = "from clerk_chat_client import ClerkChatClient"
 CLIENT_AND_OPERATION = "import clerk_chat_client.api.twilio.connect"
 
 

@@ -76,23 +76,32 @@ def _cpu(samples: Samples, base: Samples) -> tuple[Summary, float]:
     return cpu, cpu.median / summarize(base.cpu_per_round).scaled(1e6).median
 
 
+_SCALE = {"µs": 1e6, "ms": 1e3}
+
+
 def latency_rows(
-    group: str, samples: dict[str, Samples], baseline: str, targets: dict[str, Target], added_note: bool = False
+    group: str,
+    samples: dict[str, Samples],
+    baseline: str,
+    targets: dict[str, Target],
+    added_note: bool = False,
+    *,
+    unit: str = "µs",
 ) -> list[Row]:
-    """Rows of per-call seconds, shown in µs; ratios to `baseline`'s median."""
+    """Rows of per-call seconds, shown in `unit` (µs or ms); ratios to `baseline`'s median."""
     base = samples[baseline]
-    base_median = summarize(base.per_call).median * 1e6
+    base_median = summarize(base.per_call).median * _SCALE[unit]
     rows = []
     for name, case in samples.items():
-        summary = summarize(case.per_call).scaled(1e6)
-        note = f"+{summary.median - base_median:.1f} µs over {baseline}" if added_note and name != baseline else ""
+        summary = summarize(case.per_call).scaled(_SCALE[unit])
+        note = f"+{summary.median - base_median:.1f} {unit} over {baseline}" if added_note and name != baseline else ""
         paired = None if name == baseline else _paired(case.per_round, base.per_round)
         cpu, cpu_ratio = _cpu(case, base)
         rows.append(
             Row(
                 group,
                 name,
-                "µs",
+                unit,
                 summary,
                 summary.median / base_median,
                 paired,

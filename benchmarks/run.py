@@ -1,11 +1,13 @@
 """`python -m benchmarks.run [--quick] [--skip-pipeline] [--skip-scaling]`: issue 17's numbers in one run.
 
 Starts the local server, measures sync and async per-call latency and async throughput of raw
-httpx2 (the floor), raw httpx (the old stack), the plain generated client, ClerkChatClient and the
-Stainless-made anthropic SDK's generic call (interleaved), the same sync calls without a network
-(the clients' own CPU), import time, the warm pipeline, and how generation, import and a first call
-grow with synthetic specs of 1 to 800 operations; prints a table with the issue's targets and
-writes benchmarks/results.json.
+httpx2 (the floor), raw httpx (the old stack), the plain generated client, ClerkChatClient through
+the generated functions and through the resource surface (`client.twilio.connect`, the row the
+targets apply to) and the Stainless-made anthropic SDK's generic call (interleaved), the same sync
+calls without a network (the clients' own CPU), the resource call with rate-limit headers against
+the same call without, a paginated walk of 5,000 items against a hand loop on raw httpx2, import
+time, the warm pipeline, and how generation, import and a first call grow with synthetic specs of
+1 to 800 operations; prints a table with the issue's targets and writes benchmarks/results.json.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import clients, imports, nox_timing, scaling, timing
+from . import clients, imports, nox_timing, pagination, pagination_walks, scaling, timing
 from .environment import describe
 from .report import Row, Target, format_table, latency_rows, peer_row, throughput_rows, write_json
 from .server import http_protocol, running_server
@@ -29,14 +31,17 @@ from .server import http_protocol, running_server
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
 
-# Issue 17 sets these for the resource call (`client.twilio.connect`, issue 13). Until that surface
-# exists on this branch, ClerkChatClient through the generated functions stands in for it; once it
-# lands, its case goes into clients.SYNC_CASES / ASYNC_CASES and RESOURCE names it.
-RESOURCE = clients.CLERK
+# Issue 17 sets these for the resource call: `client.twilio.connect` (issue 13) on ClerkChatClient
+# (sync) and AsyncClerkChatClient (async).
+RESOURCE = clients.RESOURCE
 LATENCY_TARGETS = {RESOURCE: Target("ratio", "<=", 1.03)}  # sync per call, against raw httpx2
 THROUGHPUT_TARGETS = {RESOURCE: Target("ratio", ">=", 1.0)}
 PEER_TARGET = Target("ratio", "<=", 0.85)  # time per call against the Stainless SDK's
 IMPORT_TARGETS = {imports.CLIENT: Target("ratio", "<=", 1.10)}
+IMPORT_NOTES = {
+    imports.CLIENT_CLASS: "informational: the import as users write it (an ordinary import of the package)",
+    imports.CLIENT_AND_OPERATION: "informational: what a first call imports",
+}
 
 Progress = Callable[[str], None]
 SYNC_GROUP = "sync, per call"
@@ -55,6 +60,7 @@ class Parameters:
     import_repeats: int = 12
     pipeline_repeats: int = 3
     scaling: scaling.ScalingPlan = field(default_factory=scaling.ScalingPlan)
+    pagination: pagination.PaginationPlan = field(default_factory=pagination.PaginationPlan)
 
     @classmethod
     def quick(cls) -> Parameters:
@@ -68,6 +74,7 @@ class Parameters:
             import_repeats=4,
             pipeline_repeats=1,
             scaling=scaling.ScalingPlan(sizes=(1, 50), warm_repeats=1, probe_repeats=3),
+            pagination=pagination.PaginationPlan(rounds=3),
         )
 
 
@@ -88,6 +95,15 @@ async def _async_samples(base_url: str, p: Parameters, progress: Progress) -> di
         for case in cases:
             await case.close()
     return {ASYNC_GROUP: latency, _throughput_group(p): throughput}
+
+
+async def _async_rate_limit_samples(base_url: str, p: Parameters) -> dict[str, timing.Samples]:
+    cases = clients.rate_limit_async_cases(base_url)
+    try:
+        return await timing.async_latency(cases, p.rounds, p.async_batch, p.warmup)
+    finally:
+        for case in cases:
+            await case.close()
 
 
 def _throughput_group(p: Parameters) -> str:
@@ -130,11 +146,36 @@ def _http(p: Parameters, base_url: str, progress: Progress) -> HttpResults:
         peer_row(group, f"{throughput}: 1 / req/s", samples[throughput], RESOURCE, clients.ANTHROPIC, None, rate=True),
         peer_row(group, "sync, no network: client CPU", no_network, RESOURCE, clients.ANTHROPIC, None),
     ]
-    return HttpResults(rows, samples)
+    return HttpResults(rows + _rate_limit_rows(p, base_url, progress), samples)
+
+
+def _rate_limit_rows(p: Parameters, base_url: str, progress: Progress) -> list[Row]:
+    """The resource call when every response announces a budget (never spent: pacing never waits)
+    against the same call without rate-limit headers, interleaved: what reading and recording the
+    budget costs per call."""
+    progress("rate-limit headers, sync and async latency ...")
+    sync = _sync_samples(clients.rate_limit_sync_cases(base_url), p)
+    async_ = asyncio.run(_async_rate_limit_samples(base_url, p))
+    title = (
+        f"{RESOURCE} with rate-limit headers (in-process gate, budget never spent), ratio to {clients.NO_RATE_LIMIT}"
+    )
+    return [
+        *latency_rows(f"{title}: {SYNC_GROUP}", sync, clients.NO_RATE_LIMIT, {}, added_note=True),
+        *latency_rows(f"{title}: {ASYNC_GROUP}", async_, clients.NO_RATE_LIMIT, {}, added_note=True),
+    ]
+
+
+def _pagination_rows(p: Parameters, base_url: str, progress: Progress) -> tuple[list[Row], dict[str, Any]]:
+    try:
+        samples = pagination.measure(ROOT, base_url, p.pagination, progress)
+    except (nox_timing.NoxNotFoundError, RuntimeError) as exc:
+        note = str(exc).splitlines()[0]
+        return [Row("pagination", "paginated walk", "ms", None, note=note)], {"error": str(exc)}
+    return pagination.rows(samples), {"rounds": p.pagination.rounds}
 
 
 def _import_rows(p: Parameters) -> list[Row]:
-    statements = (imports.HTTPX2, imports.HTTPX, imports.CLIENT, imports.CLIENT_AND_OPERATION)
+    statements = (imports.HTTPX2, imports.HTTPX, imports.CLIENT, imports.CLIENT_CLASS, imports.CLIENT_AND_OPERATION)
     measured = imports.measure([imports.statement(text) for text in statements], p.import_repeats)
     base = measured[imports.HTTPX2]
     group = "import (fresh interpreter, import statement only; CPU column: µs per import)"
@@ -146,7 +187,7 @@ def _import_rows(p: Parameters) -> list[Row]:
             result.seconds.scaled(1e3),
             ratio=result.seconds.median / base.seconds.median,
             target=IMPORT_TARGETS.get(statement),
-            note="informational: what a first call imports" if statement == imports.CLIENT_AND_OPERATION else "",
+            note=IMPORT_NOTES.get(statement, ""),
             cpu=result.cpu_seconds.scaled(1e6),
             cpu_ratio=result.cpu_seconds.median / base.cpu_seconds.median,
         )
@@ -200,7 +241,12 @@ def _caveats() -> list[str]:
         "x-stainless-* headers, a fresh Idempotency-Key per call), parses into an anthropic.BaseModel "
         "(pydantic) without validation (its default), and starts no OpenTelemetry span (a generic request has "
         "no span name).",
-        f"{RESOURCE} (the generated functions) stands in for the resource call of issue 13 in the targets.",
+        f"{RESOURCE} is ClerkChatClient's resource method in the sync rows and AsyncClerkChatClient's in the "
+        "async ones; the targets apply to it. The generated-functions rows run the same client through "
+        "connect.sync / connect.asyncio.",
+        f"pagination: raw httpx2 yields the JSON dicts as parsed; {pagination_walks.RESOURCE} yields attrs models, "
+        "each checked against the spec (the client's response validation), so the ratio is what typed, "
+        "validated items cost, not only the paging.",
     ]
     if importlib.util.find_spec("sniffio") is None:
         notes.append(
@@ -233,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     scaling_rows: list[Row] = []
     with running_server() as base_url:
         rows = _http(params, base_url, progress).rows
+        pagination_rows, paginated = _pagination_rows(params, base_url, progress)
+        rows += pagination_rows
         if not args.skip_scaling:
             scaling_rows, scaled = _scaling_rows(params, base_url, progress)
     progress("import time ...")
@@ -245,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     rows += scaling_rows
     environment["load_average_after"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     caveats = _caveats()
-    parameters = {**asdict(params), "quick": args.quick, "pipeline": pipeline, "scaling_results": scaled}
+    parameters = {
+        **asdict(params),
+        "quick": args.quick,
+        "pipeline": pipeline,
+        "pagination_results": paginated,
+        "scaling_results": scaled,
+    }
     write_json(args.output, {**environment, "caveats": caveats}, parameters, rows)
     print(format_table(rows))
     print(

@@ -10,7 +10,8 @@ this repository's nox virtualenvs (`--envdir`), so no run pays for installing th
 Each run records wall time, the peak RSS of its largest process (rusage of nox's whole tree) and
 the pipeline's own step times (`--timings`), which say where a slow generation spends its time.
 Then, interleaved over the sizes and beside `import httpx2`: `import clerk_chat_client` time and
-memory in fresh interpreters, and the first call of one operation on a fresh client.
+memory in fresh interpreters, and the first call on a fresh client (`client.twilio.connect`, a
+resource of one tag).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.repo_copy import copy_repo
+from tests.support.repo_copy import PACKAGE_PARENT, copy_repo
 
 from . import imports, nox_timing, synthetic_spec
 from .clients import API_KEY, INBOX
@@ -32,17 +33,12 @@ from .stats import Summary, summarize
 from .timing import rotated
 
 SIZES = (1, 50, 200, 800)
-# The first call on a fresh client, after `import clerk_chat_client`: what it imports lazily (the
-# operation, its models) and the request. With the resource surface it becomes
-# `client.twilio.connect(inbox_external_id=...)`.
+# The first call on a fresh client, after `import clerk_chat_client`: a resource call on one tag,
+# so what it imports lazily (the tag's resources, its operations and their models) and the request.
 FIRST_CALL_SETUP = (
     "import clerk_chat_client\nclient = clerk_chat_client.ClerkChatClient(api_key={key!r}, base_url={url!r})"
 )
-FIRST_CALL = (
-    "from clerk_chat_client.api.twilio import connect\n"
-    "from clerk_chat_client.models.connect_twilio_request import ConnectTwilioRequest\n"
-    "connect.sync(client=client, body=ConnectTwilioRequest(inbox_external_id={inbox!r})).data.connect_url"
-)
+FIRST_CALL = "client.twilio.connect(inbox_external_id={inbox!r}).data.connect_url"
 
 
 @dataclass(frozen=True)
@@ -125,14 +121,40 @@ def _prepare(workspace: Path, spec: Path, sizes: tuple[int, ...]) -> list[SizeRe
 
 
 def _probes(sizes: list[SizeResult], base_url: str) -> tuple[list[imports.Probe], list[imports.Probe]]:
-    package = Path("generated") / "clerk-chat-client"
-    import_probes = [imports.Probe(size.label, imports.CLIENT, pythonpath=size.root / package) for size in sizes]
+    import_probes = [imports.Probe(size.label, imports.CLIENT, pythonpath=size.root / PACKAGE_PARENT) for size in sizes]
     setup = FIRST_CALL_SETUP.format(key=API_KEY, url=base_url)
     call = FIRST_CALL.format(inbox=INBOX)
     call_probes = [
-        imports.Probe(f"first call, {size.label}", call, setup=setup, pythonpath=size.root / package) for size in sizes
+        imports.Probe(f"first call, {size.label}", call, setup=setup, pythonpath=size.root / PACKAGE_PARENT)
+        for size in sizes
     ]
     return import_probes, call_probes
+
+
+def generated_copies(
+    root: Path, workspace: Path, sizes: tuple[int, ...], progress: Callable[[str], None]
+) -> list[SizeResult]:
+    """Copies of the repository in `workspace` with the spec grown to each size, each generated
+    once as a maintainer would (`nox -s generate`, timed: the cold run). Also what the pagination
+    benchmark gets its client with a paginated operation from."""
+    nox = nox_timing.find_nox(root)
+    envdir = root / ".nox"
+    copies = _prepare(workspace, root / "swagger.yml", sizes)
+    # untimed: makes sure the shared generate venv exists and holds the lock (a fresh clone)
+    setup = nox_timing.run_nox(
+        nox,
+        ["-s", "generate", "--envdir", str(envdir), "--install-only"],
+        copies[0].root,
+        nox_timing.shell_environment(),
+    )
+    if setup.returncode != 0:
+        raise RuntimeError(nox_timing.failure(setup, "nox -s generate --install-only"))
+    timings = workspace / "timings.json"
+    for size in copies:
+        progress(f"{size.label}, cold generate ...")
+        size.cold = _generate(nox, envdir, size, timings, warm=False)
+        size.package_lines, size.package_files = _package_size(size.root)
+    return copies
 
 
 def measure(root: Path, plan: ScalingPlan, base_url: str, progress: Callable[[str], None]) -> ScalingResult:
@@ -141,21 +163,8 @@ def measure(root: Path, plan: ScalingPlan, base_url: str, progress: Callable[[st
     envdir = root / ".nox"
     workspace = Path(tempfile.mkdtemp(prefix="bench-scaling-"))
     try:
-        sizes = _prepare(workspace, root / "swagger.yml", plan.sizes)
-        # untimed: makes sure the shared generate venv exists and holds the lock (a fresh clone)
-        setup = nox_timing.run_nox(
-            nox,
-            ["-s", "generate", "--envdir", str(envdir), "--install-only"],
-            sizes[0].root,
-            nox_timing.shell_environment(),
-        )
-        if setup.returncode != 0:
-            raise RuntimeError(nox_timing.failure(setup, "nox -s generate --install-only"))
+        sizes = generated_copies(root, workspace, plan.sizes, lambda message: progress(f"scaling: {message}"))
         timings = workspace / "timings.json"
-        for size in sizes:
-            progress(f"scaling: {size.label}, cold generate ...")
-            size.cold = _generate(nox, envdir, size, timings, warm=False)
-            size.package_lines, size.package_files = _package_size(size.root)
         for round_number in range(plan.warm_repeats):
             progress(f"scaling: warm generate, round {round_number + 1}/{plan.warm_repeats} ...")
             for size in rotated(sizes, round_number):
@@ -251,7 +260,7 @@ def rows(result: ScalingResult) -> list[Row]:
         found.append(Row(group, size.label, "MiB", result.client_imports[size.label].rss_kib.scaled(1 / 1024)))
     first = result.first_calls[sizes[0].label].seconds.median
     first_cpu = result.first_calls[sizes[0].label].cpu_seconds.median
-    group = "scaling: first call, fresh client (lazy imports + request: twilio connect; CPU: µs)"
+    group = "scaling: first call, fresh client (lazy imports + request: client.twilio.connect; CPU: µs)"
     for size in sizes:
         call = result.first_calls[size.label]
         found.append(

@@ -1,8 +1,13 @@
 """A minimal ASGI server for the benchmarks, run by uvicorn in a separate process.
 
-Raw ASGI (no framework) and a pre-encoded response, so the server adds as little as possible to
+Raw ASGI (no framework) and pre-encoded responses, so the server adds as little as possible to
 each call and the client's own overhead is what differs between cases. It runs in its own
-process so that it does not share the client's interpreter, GIL or event loop.
+process so that it does not share the client's interpreter, GIL or event loop. It answers:
+- `POST /public/twilio-connector/connect`: the connect answer, without rate-limit headers;
+- the same under a prefix of `RATE_LIMITED` (`/ietf-rate-limit/public/...`): the same answer with
+  that style of rate-limit headers, announcing a budget so large that pacing never waits;
+- `GET /public/contacts?page=&limit=` (the first synthetic tag's paginated list): `PAGINATED_ITEMS`
+  contacts in Clerk's `{data, links, total}` shape, in the item schema of benchmarks/synthetic_spec.py.
 
 The child binds 127.0.0.1:0 itself and reports the port on stdout before serving: no race for a
 "free" port between choosing it and binding it.
@@ -21,15 +26,72 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx2
+
+from .synthetic_spec import LIST_PATH
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent  # where `-m benchmarks.server` resolves
 CONNECT_PATH = "/public/twilio-connector/connect"
 CONNECT_URL = "wss://bench.example/stream"
 _BODY = json.dumps({"data": {"connectUrl": CONNECT_URL}}).encode()
-_OK_HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode())]
+_JSON = (b"content-type", b"application/json")
+_OK_HEADERS = [_JSON, (b"content-length", str(len(_BODY)).encode())]
 _NOT_FOUND_HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"9")]
+
+# A budget of a billion requests a minute, nearly all left: the client reads and records it on
+# every response, and never waits for it.
+RATE_LIMITED = {
+    "/ietf-rate-limit": [
+        (b"ratelimit", b'"default";r=999999999;t=60'),
+        (b"ratelimit-policy", b'"default";q=1000000000;w=60'),
+    ],
+    "/x-rate-limit": [
+        (b"x-ratelimit-limit", b"1000000000"),
+        (b"x-ratelimit-remaining", b"999999999"),
+        (b"x-ratelimit-reset", b"60"),
+    ],
+}
+_RATE_LIMITED_HEADERS = {prefix + CONNECT_PATH: _OK_HEADERS + fields for prefix, fields in RATE_LIMITED.items()}
+
+PAGINATED_ITEMS = 5000
+
+
+def _contact(number: int) -> dict[str, object]:
+    return {
+        "id": f"contact-{number}",
+        "name": f"Contact {number}",
+        "status": ("active", "paused", "archived")[number % 3],
+        "score": number % 100 + 0.5,
+        "createdAt": "2024-05-06T07:08:09Z",
+        "labels": ["customer", f"cohort-{number % 7}"],
+        "owner": {"id": f"user-{number % 13}", "name": "Ada"},
+    }
+
+
+_CONTACTS = [_contact(number) for number in range(1, PAGINATED_ITEMS + 1)]
+_pages: dict[tuple[int, int], bytes] = {}
+
+
+def _page(query: bytes) -> bytes:
+    """One page of the contacts, encoded once per (page, limit)."""
+    asked = parse_qs(query.decode())
+    number, limit = int(asked.get("page", ["1"])[0]), int(asked.get("limit", ["50"])[0])
+    if (number, limit) not in _pages:
+        last = -(-PAGINATED_ITEMS // limit)
+
+        def link(page: int) -> str | None:
+            return f"{LIST_PATH}?page={page}&limit={limit}" if 1 <= page <= last else None
+
+        body = {
+            "data": _CONTACTS[(number - 1) * limit : number * limit],
+            "links": {"next": link(number + 1), "prev": link(number - 1), "self": link(number) or LIST_PATH},
+            "total": PAGINATED_ITEMS,
+        }
+        _pages[(number, limit)] = json.dumps(body).encode()
+    return _pages[(number, limit)]
+
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -37,16 +99,23 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 async def app(scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-    """Answer POST /public/twilio-connector/connect; 404 for anything else."""
+    """Answer the routes above; 404 for anything else."""
     if scope["type"] != "http":
         return
     more = True
     while more:  # drain the request body so the connection stays usable for keep-alive
         message = await receive()
         more = message.get("more_body", False) and message["type"] == "http.request"
-    if scope["method"] == "POST" and scope["path"] == CONNECT_PATH:
-        await send({"type": "http.response.start", "status": 200, "headers": _OK_HEADERS})
+    method, path = scope["method"], scope["path"]
+    if method == "POST" and (path == CONNECT_PATH or path in _RATE_LIMITED_HEADERS):
+        headers = _OK_HEADERS if path == CONNECT_PATH else _RATE_LIMITED_HEADERS[path]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": _BODY})
+    elif method == "GET" and path == LIST_PATH:
+        body = _page(scope["query_string"])
+        headers = [_JSON, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
     else:
         await send({"type": "http.response.start", "status": 404, "headers": _NOT_FOUND_HEADERS})
         await send({"type": "http.response.body", "body": b"not found"})

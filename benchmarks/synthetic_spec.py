@@ -91,6 +91,11 @@ def _tag(index: int) -> _Tag:
     return _Tag(f"{plural}{suffix}", f"{slug}-{suffix}" if suffix else slug, f"{singular}{suffix}")
 
 
+# The paginated list of the first synthetic tag (GET /public/contacts, `client.contacts.find_all`):
+# what the benchmark server answers page by page and benchmarks/pagination.py walks.
+LIST_PATH = _tag(0).collection
+
+
 def operation_count(document: Document) -> int:
     return sum(1 for _ in operation_objects(document))
 
