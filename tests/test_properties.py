@@ -20,7 +20,7 @@ from typing import Any
 import clerk_chat_client.models
 import httpx2
 import pytest
-from clerk_chat_client import ClerkChatClient, ClerkChatError, RateLimitError, ResponseValidationError
+from clerk_chat_client import ClerkChatClient, ClerkChatError, RateLimitError, ResponseValidationError, _validation
 from clerk_chat_client._responses import parse_or_raise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -175,6 +175,38 @@ def test_a_success_the_client_accepts_is_one_the_spec_allows(operation: Operatio
 
     with client:
         check()
+
+
+@pytest.mark.parametrize("operation", WITH_SUCCESS_SCHEMA)
+def test_the_fast_check_accepts_exactly_what_the_explaining_walk_accepts(operation: Operation) -> None:
+    """`check_model` answers from tests compiled once per annotation and walks a value again only
+    to say what is wrong with it: on every parsed body, valid or not, both must agree."""
+    schema = operation.success_schema()
+    assert schema is not None
+    client = mock_client(Answer())
+    success = min(code for code in operation.documented_statuses() if 200 <= code < 300)
+    request = httpx2.Request(operation.method, f"{BASE_URL}{operation.path}")
+    verdicts: set[bool] = set()
+
+    @PROPERTY_SETTINGS
+    @given(value=shaped_like(schema))
+    def check(value: Any) -> None:
+        response = httpx2.Response(success, content=encoded(value), request=request)
+        try:
+            parsed = operation.module._parse_response(client=client, response=response)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return  # from_dict refused it: nothing reaches the check
+        try:
+            _validation._explain(parsed, "body")
+        except TypeError:
+            walked = False
+        else:
+            walked = True
+        assert _validation._fits(parsed) is walked, f"the two checks disagree on {value!r}"
+        verdicts.add(walked)
+
+    check()
+    assert verdicts == {True, False}, "the bodies tried were all valid, or all invalid: the test showed nothing"
 
 
 @pytest.mark.parametrize("model", MODELS)

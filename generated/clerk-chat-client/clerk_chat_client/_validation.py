@@ -5,6 +5,11 @@ would become `connect_url=12345` behind a `str` annotation. Annotations are reso
 class, with the generated types and the models they name passed in: the models import them only
 under TYPE_CHECKING. The models package is lazy (overrides/templates/models_init.py.jinja), so
 only the models a class's annotations name are looked up, which imports those and no others.
+
+Most responses are valid, so the check runs in two speeds: each annotation is compiled once into
+a test that only answers yes or no (`_fits`), and only a value that fails it is walked again by
+`_explain`, which builds the path and the message of the first mismatch. Both accept exactly the
+same values; the walk decides what the error says.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import inspect
 import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -54,6 +60,82 @@ def _field_types(cls: type[Any]) -> tuple[tuple[str, str, Any], ...]:
 
 def check_model(value: Any, where: str = "body") -> None:
     """Raise TypeError naming the first value that does not match its annotation."""
+    if not _fits(value):
+        _explain(value, where)
+
+
+# --- the fast test: compiled once per class and annotation, yes or no ---------------------------
+
+Test = Callable[[Any], bool]
+
+
+def _fits(value: Any) -> bool:
+    cls: type = type(value)
+    return _model_test(cls)(value)
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+@functools.cache
+def _model_test(cls: type) -> Test:
+    if not attrs.has(cls):
+        return _anything
+    fields = tuple((name, _test(annotation)) for name, _alias, annotation in _field_types(cls))
+
+    def fits(value: Any) -> bool:
+        for name, test in fields:
+            if not test(getattr(value, name)):
+                return False
+        return True
+
+    return fits
+
+
+def _test(annotation: Any) -> Test:
+    """What `_check` accepts, as a predicate (the same branches, in the same order)."""
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        options = tuple(_test(option) for option in typing.get_args(annotation))
+
+        def one_of(value: Any) -> bool:
+            for test in options:
+                if test(value):
+                    return True
+            return False
+
+        return one_of
+    if annotation is Any:
+        return _anything
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        element = _test(item)
+        return lambda value: isinstance(value, list) and all(element(each) for each in value)
+    if origin is dict:
+        return lambda value: isinstance(value, dict)
+    if annotation is None or annotation is type(None):
+        return lambda value: value is None
+    if annotation is float:
+        return lambda value: isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is int:
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(annotation, type) and not attrs.has(annotation):  # a leaf type: str, an enum, datetime, Unset
+        return lambda value: type(value) is annotation or (_is_instance(value, annotation) and _fits(value))
+    return lambda value: _is_instance(value, annotation) and _fits(value)
+
+
+def _is_instance(value: Any, annotation: Any) -> bool:
+    try:
+        return isinstance(value, annotation)
+    except TypeError:  # not a class: `_check` raises that very error, as the mismatch
+        return False
+
+
+# --- the explaining walk: the path and message of the first mismatch ----------------------------
+
+
+def _explain(value: Any, where: str) -> None:
     cls: type[Any] = type(value)
     if not attrs.has(cls):
         return
@@ -97,4 +179,4 @@ def _check(value: Any, annotation: Any, where: str) -> None:
         matches = isinstance(value, annotation)
     if not matches:
         raise TypeError(f"{where}: expected {getattr(annotation, '__name__', annotation)}, got {type(value).__name__}")
-    check_model(value, where)
+    _explain(value, where)
