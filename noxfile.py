@@ -124,8 +124,9 @@ def local_index(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmark ClerkChatClient against raw httpx2 (the floor), raw httpx, the generated client and anthropic's
-    generic call, and the pipeline and import on synthetic specs of 1 to 800 operations (`-- --quick`: a smoke run)."""
+    """Benchmark ClerkChatClient (resources and generated functions) against raw httpx2 (the floor), raw httpx, the
+    generated client and anthropic's generic call; rate-limit headers, a paginated walk, and the pipeline and import on
+    synthetic specs of 1 to 800 operations (`-- --quick`: a smoke run)."""
     _install_lock(session, BENCH_LOCK)
     _install_generated(session)
     session.run("python", "-m", "mypy", "--strict", "--explicit-package-bases", "benchmarks")  # its deps live here

@@ -50,7 +50,7 @@ ASYNC_GROUP = "async, per call (sequential awaits)"
 
 @dataclass(frozen=True)
 class Parameters:
-    """How much to measure: nine minutes in all on a busy 2-core machine (load 4), the scaling runs included."""
+    """How much to measure: about ten minutes in all on a busy 2-core machine, the scaling runs included."""
 
     rounds: int = 40  # many short batches: a burst of noise lands on every case, not on one
     sync_batch: int = 75
