@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import ssl
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 import trustme
 
-from pipeline import fetch
+from pipeline import changes, fetch
 from pipeline.errors import PipelineError
 from tests.support import spec_edits
 from tests.support.fake_clerk import free_port
@@ -33,7 +32,6 @@ from tests.support.repo_copy import REPO, RepoCopy, copy_repo
 from tests.support.spec_server import Declared, Document, Drip, Endless, Moved, SpecServer
 
 CAP = fetch.Limits().max_bytes
-_CONFIG_VERSION = re.compile(r"^package_version_override:\s*['\"]?([0-9.]+)", re.MULTILINE)
 SECTIONS = ("### Operations", "### Models", "### Security & servers", "### Python API")
 
 
@@ -130,9 +128,7 @@ def update(copy: RepoCopy, ca_file: Path, *args: str, source_env: str | None = N
 
 
 def version(copy: RepoCopy) -> str:
-    match = _CONFIG_VERSION.search((copy.root / "generator_config.yaml").read_text(encoding="utf-8"))
-    assert match is not None
-    return match[1]
+    return changes.configured_version(copy.root / "generator_config.yaml")
 
 
 def bumped(old: str, part: str) -> str:
