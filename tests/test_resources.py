@@ -428,6 +428,16 @@ def test_the_readme_quickstart_runs_as_written(server: FakeClerk, readme: Path) 
     assert body_of(request) == {"inboxExternalId": "inbox-123", "direction": "outbound"}
 
 
+def test_the_generated_reference_marks_the_paginated_methods_and_no_other(resources_copy: RepoCopy) -> None:
+    readme = (resources_copy.root / "generated" / "clerk-chat-client" / "README.md").read_text(encoding="utf-8")
+    headings = re.findall(r"(?m)^#### `client\.([\w.]+)`(.*)$", readme.split("\n## API reference\n", 1)[1])
+
+    marked = {call for call, rest in headings if rest == " (paginated)"}
+    assert marked == {"messages.find_messages", "contacts.find_contacts", "admin_users.find_all"}, headings
+    assert all(rest in ("", " (paginated)") for _, rest in headings), headings
+    assert len(headings) > len(marked)
+
+
 def test_the_generated_readme_lists_every_operation_with_its_call() -> None:
     readme = (REPO / "generated" / "clerk-chat-client" / "README.md").read_text(encoding="utf-8")
     reference = readme.split("\n## API reference\n", 1)[1]

@@ -401,6 +401,26 @@ def probe_removed(copy: RepoCopy, added: spec_edits.AddedOperation, _done: dict[
     return call_client(copy.package_parent, code, lambda server: server.script(Reply.json({"data": {"connectUrl": 6}})))
 
 
+# --- step 9: the field of steps 3 and 4 removed ---
+
+
+def remove_caller_field(document: Any, _done: dict[str, Outcome]) -> str:
+    return spec_edits.remove_request_field(document, CALLER_FIELD)
+
+
+def probe_field_removed(copy: RepoCopy, _info: Any, _done: dict[str, Outcome]) -> Call:
+    code = """
+        out["connect_url"] = client.twilio.connect(inbox_external_id="inbox-13").data.connect_url
+        try:
+            client.twilio.connect(inbox_external_id="inbox-14", caller_id="+1")
+        except TypeError as exc:
+            out["with_field"] = "TypeError: " + str(exc)
+        else:
+            out["with_field"] = "sent"
+    """
+    return call_client(copy.package_parent, code, lambda server: server.script(Reply.json({"data": {"connectUrl": 7}})))
+
+
 STEPS = [
     Step("added_operation", add_operation, probe_added_operation),
     Step("unchanged", None, None),
@@ -410,6 +430,7 @@ STEPS = [
     Step("response_field_retyped", retype_connect_url, probe_retyped),
     Step("key_header_renamed", rename_header, probe_header),
     Step("operation_removed", remove_added_operation, probe_removed),
+    Step("field_removed", remove_caller_field, probe_field_removed),
 ]
 
 
@@ -589,6 +610,28 @@ def test_removed_operation_is_breaking(chain: Chain) -> None:
     assert (request.method, request.path) == ("POST", "/public/twilio-connector/connect")
     assert request.headers.get(NEW_HEADER.lower()) == API_KEY
     assert call.output["connect_url"] == 6
+
+
+def test_removed_request_field_is_breaking_for_the_model_and_the_resource_method(chain: Chain) -> None:
+    outcome = chain.outcome("field_removed")
+    assert_reported(
+        outcome,
+        "breaking",
+        "! field removed: ConnectTwilioRequest.caller_id — was str (breaking)",
+        *(
+            f"! python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter caller_id removed (was str)"
+            " (breaking)"
+            for cls in RESOURCE_CLASSES
+        ),
+    )
+
+    call = the_call(outcome)
+    assert call.output["with_field"].startswith("TypeError: "), call.output  # what breaking means
+    (request,) = call.requests  # the call with the removed argument never reached the server
+    assert (request.method, request.path) == ("POST", "/public/twilio-connector/connect")
+    assert request.headers.get(NEW_HEADER.lower()) == API_KEY
+    assert json_body(request) == {"inboxExternalId": "inbox-13"}  # a resource method sends only what it is given
+    assert call.output["connect_url"] == 7
 
 
 # --------------------------------------------------------------------------------------------

@@ -216,6 +216,16 @@ def require_request_field(document: Document, name: str) -> str:
     return owner
 
 
+def remove_request_field(document: Document, name: str) -> str:
+    owner = connect_request_schema(document)
+    target = schema(document, owner)
+    assert name in target["properties"], f"{owner} has no property {name}"
+    del target["properties"][name]
+    if name in target.get("required", []):
+        target["required"].remove(name)
+    return owner
+
+
 def remove_enum_value(document: Document, field: str, value: str) -> str:
     owner = connect_request_schema(document)
     values = schema(document, owner)["properties"][field]["enum"]
