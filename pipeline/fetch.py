@@ -1,14 +1,16 @@
-"""Fetch a spec document for `nox -s update-spec`: an https URL or a file path, within limits.
+"""Fetch a spec document for `nox -s update-spec`: an http(s) URL or a file path, within limits.
 
 Whatever answers at the URL is untrusted until validated, so the download is bounded: a timeout
 per network step and one for the whole download, a size cap enforced while streaming (a server
 that never stops sending is cut off, not buffered), and redirects followed only while they stay
 on https, since a document that decides where the API key goes must not arrive over plain HTTP.
-Credentials in the URL are refused: the URL is printed and lands in the pull request.
+Plain http is accepted only as the source itself and only on this machine (loopback: a local
+mirror or a tunnel), where nobody sits between the two ends. Credentials in the URL are refused: the URL is printed and lands in the pull request.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections.abc import Iterator
@@ -73,9 +75,23 @@ def _checked_url(source: str) -> httpx2.URL:
             "the spec URL carries credentials (user:password@host): refused, since the URL is printed "
             "and written into the change report"
         )
-    if url.scheme != "https":
-        raise PipelineError(f"cannot fetch {source}: only https URLs are accepted (or a file path)")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise PipelineError(
+            f"cannot fetch {source}: plain http is accepted only on this machine (localhost, 127.0.0.0/8, ::1), "
+            "since the document decides where the API key goes; use https"
+        )
+    if url.scheme not in ("http", "https"):
+        raise PipelineError(f"cannot fetch {source}: only http(s) URLs are accepted (or a file path)")
     return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _download(url: httpx2.URL, limits: Limits) -> bytes:

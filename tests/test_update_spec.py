@@ -307,6 +307,17 @@ def test_unchanged_document_from_the_env_var_changes_nothing(
     )
 
 
+def test_plain_http_on_loopback_is_fetched(pristine: RepoCopy, plain: SpecServer, ca_file: Path) -> None:
+    plain.routes["/mirror/swagger.yml"] = Document(pristine.spec.read_bytes())
+
+    run = update(pristine, ca_file, plain.url("/mirror/swagger.yml"))
+
+    assert run.code == 0, run.output()
+    assert plain.requests.count("/mirror/swagger.yml") == 1
+    assert_untouched(run)
+    assert run.report.startswith("**Unchanged**: swagger.yml already holds this document")
+
+
 def test_generation_failure_puts_every_file_back(tmp_path: Path, https: SpecServer, ca_file: Path) -> None:
     """A valid document the pipeline cannot generate: swagger.yml was written, then restored."""
 
@@ -422,11 +433,12 @@ def test_redirect_to_http_is_refused(pristine: RepoCopy, https: SpecServer, plai
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("http://127.0.0.1:9/swagger.yml", "only https URLs are accepted"),
+        ("http://clerk.example/swagger.yml", "plain http is accepted only on this machine"),
+        ("ftp://127.0.0.1:9/swagger.yml", "only http(s) URLs are accepted"),
         ("https://clerk:s3cr3t-pw@127.0.0.1:9/swagger.yml", "the spec URL carries credentials"),
         ("missing-dir/swagger.yml", "cannot read missing-dir/swagger.yml: No such file or directory"),
     ],
-    ids=["http", "credentials", "missing-file"],
+    ids=["http-off-loopback", "ftp", "credentials", "missing-file"],
 )
 def test_unusable_source_is_refused_before_any_request(
     source: str, message: str, pristine: RepoCopy, ca_file: Path
@@ -440,7 +452,7 @@ def test_unusable_source_is_refused_before_any_request(
 def test_no_source_is_refused(pristine: RepoCopy, ca_file: Path) -> None:
     run = update(pristine, ca_file)
 
-    assert_refused(run, "no SOURCE: pass an https URL or a file path, or set CLERK_CHAT_SPEC_URL")
+    assert_refused(run, "no SOURCE: pass an http(s) URL or a file path, or set CLERK_CHAT_SPEC_URL")
 
 
 # --------------------------------------------------------------------------------------------
