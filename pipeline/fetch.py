@@ -5,7 +5,8 @@ per network step and one for the whole download, a size cap enforced while strea
 that never stops sending is cut off, not buffered), and redirects followed only while they stay
 on https, since a document that decides where the API key goes must not arrive over plain HTTP.
 Plain http is accepted only as the source itself and only on this machine (loopback: a local
-mirror or a tunnel), where nobody sits between the two ends. Credentials in the URL are refused: the URL is printed and lands in the pull request.
+mirror or a tunnel), where nobody sits between the two ends. Credentials in the URL are refused:
+the URL is printed and lands in the pull request.
 """
 
 from __future__ import annotations

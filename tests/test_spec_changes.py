@@ -253,6 +253,14 @@ def assert_reported(outcome: Outcome, verdict: str, *changes: str) -> None:
 
 RESOURCE_CLASSES = ("TwilioResource", "AsyncTwilioResource")  # client.twilio of ClerkChatClient, AsyncClerkChatClient
 
+
+def connect_methods_changed(mark: str, detail: str) -> list[str]:
+    """The report's lines for `client.twilio.connect` of both clients: resource methods are public API."""
+    return [
+        f"{mark} python API changed: clerk_chat_client.api.twilio.{cls}.connect — {detail}" for cls in RESOURCE_CLASSES
+    ]
+
+
 # --- step 1: an operation added (new tag, path + query parameter, date-time in the response) ---
 
 MESSAGE_REPLY = {"data": {"id": "msg-42", "body": "hello", "createdAt": "2024-05-06T07:08:09Z"}}
@@ -504,11 +512,7 @@ def test_optional_request_field_is_additive_and_sent(chain: Chain) -> None:
         outcome,
         "additive",
         "+ field added: ConnectTwilioRequest.caller_id — optional, str | Unset = UNSET",
-        *(  # the resource methods are public API too, sync and async
-            f"+ python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter caller_id added"
-            " (optional, str | Unset = UNSET)"
-            for cls in RESOURCE_CLASSES
-        ),
+        *connect_methods_changed("+", "parameter caller_id added (optional, str | Unset = UNSET)"),
     )
 
     call = the_call(outcome)
@@ -528,11 +532,7 @@ def test_request_field_made_required_is_breaking(chain: Chain) -> None:
         outcome,
         "breaking",
         "! field changed: ConnectTwilioRequest.caller_id — now required (breaking)",
-        *(
-            f"! python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter caller_id changed"
-            " (now required) (breaking)"
-            for cls in RESOURCE_CLASSES
-        ),
+        *connect_methods_changed("!", "parameter caller_id changed (now required) (breaking)"),
     )
 
     call = the_call(outcome)
@@ -549,11 +549,10 @@ def test_removed_enum_value_is_breaking(chain: Chain) -> None:
         outcome,
         "breaking",
         "! enum value removed: ConnectTwilioRequestDirection — 'outbound' (breaking)",
-        *(
-            f"! python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter direction changed (type"
-            " ConnectTwilioRequestDirection | Literal['inbound', 'outbound'] -> ConnectTwilioRequestDirection |"
-            " Literal['inbound']) (breaking)"
-            for cls in RESOURCE_CLASSES
+        *connect_methods_changed(
+            "!",
+            "parameter direction changed (type ConnectTwilioRequestDirection | Literal['inbound', 'outbound'] ->"
+            " ConnectTwilioRequestDirection | Literal['inbound']) (breaking)",
         ),
     )
 
@@ -618,11 +617,7 @@ def test_removed_request_field_is_breaking_for_the_model_and_the_resource_method
         outcome,
         "breaking",
         "! field removed: ConnectTwilioRequest.caller_id — was str (breaking)",
-        *(
-            f"! python API changed: clerk_chat_client.api.twilio.{cls}.connect — parameter caller_id removed (was str)"
-            " (breaking)"
-            for cls in RESOURCE_CLASSES
-        ),
+        *connect_methods_changed("!", "parameter caller_id removed (was str) (breaking)"),
     )
 
     call = the_call(outcome)
